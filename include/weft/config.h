@@ -1,0 +1,48 @@
+/*
+ * config.h - compile-time knobs of weft. Each can be set on the compiler
+ * command line (-DWEFT_FUEL=0) or by a port; the defaults suit a host build.
+ */
+#ifndef WEFT_CONFIG_H
+#define WEFT_CONFIG_H
+
+/* Fuel metering and interrupt checks at calls and loop headers. When 0, no
+ * check is emitted and weft_store_set_fuel returns WEFT_UNSUPPORTED. */
+#ifndef WEFT_FUEL
+#define WEFT_FUEL 1
+#endif
+
+/* Dispatch: 1 = computed goto (GCC/Clang), 0 = portable switch. */
+#ifndef WEFT_COMPUTED_GOTO
+#if defined(__GNUC__) || defined(__clang__)
+#define WEFT_COMPUTED_GOTO 1
+#else
+#define WEFT_COMPUTED_GOTO 0
+#endif
+#endif
+
+/* Default value stack per store, in 8-byte slots. */
+#ifndef WEFT_DEFAULT_STACK_SLOTS
+#define WEFT_DEFAULT_STACK_SLOTS (1024u * 1024u)
+#endif
+
+/* Default maximum depth of wasm calls per store. */
+#ifndef WEFT_DEFAULT_MAX_CALL_DEPTH
+#define WEFT_DEFAULT_MAX_CALL_DEPTH 100000u
+#endif
+
+/* Default limit on one linear memory, in bytes (4 GiB: the wasm32 max). */
+#ifndef WEFT_DEFAULT_MAX_MEMORY_BYTES
+#define WEFT_DEFAULT_MAX_MEMORY_BYTES (4ull * 1024 * 1024 * 1024)
+#endif
+
+/* Default limit on table elements. */
+#ifndef WEFT_DEFAULT_MAX_TABLE_ELEMS
+#define WEFT_DEFAULT_MAX_TABLE_ELEMS 10000000u
+#endif
+
+/* Nesting of host -> wasm re-entry (C recursion) per store. */
+#ifndef WEFT_MAX_REENTRY
+#define WEFT_MAX_REENTRY 64u
+#endif
+
+#endif /* WEFT_CONFIG_H */

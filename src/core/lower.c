@@ -1,0 +1,1616 @@
+/* lower.c - validation of function bodies and, in the same pass, lowering
+ * to the interpreter's slot-addressed internal code.
+ *
+ * Frame layout: slots [0, nlocals) hold parameters then declared locals;
+ * above them, the wasm operand stack is mapped to fixed "home" slots: the
+ * value at stack height h lives in slot nlocals + h. There is no runtime
+ * operand stack. Two tricks keep the code short:
+ *   - local.get emits nothing: the stack entry just names the local's slot
+ *     ("deferred"). Before the local is written, and at every control-flow
+ *     boundary, deferred entries are copied to their home slots.
+ *   - local.set after an instruction that wrote its result to the top home
+ *     slot rewrites that instruction's destination to the local instead.
+ * Calls put the arguments in consecutive home slots; the callee's frame
+ * starts at the first argument, so nothing is copied.
+ * Forward branches are chained through their own displacement fields and
+ * patched when the label's position is known. */
+#include "core/module.h"
+#include "weft/config.h"
+
+const char *const wm_opcode_names[OPC_COUNT_] = {
+#define OP_SPECIAL(N, s) #N,
+#define OP_BIN(N, c, ti, to, vi, vo, e) #N,
+#define OP_UN(N, c, ti, to, vi, vo, e) #N,
+#define OP_BINT(N, c, ti, to, vi, vo, f) #N,
+#define OP_UNT(N, c, ti, to, vi, vo, f) #N,
+#define OP_LOAD(N, c, to, vo, ct, sz) #N,
+#define OP_STORE(N, c, ti, vi, ct, sz) #N,
+#include "core/opcodes.def"
+};
+
+enum { K_NONE, K_BIN, K_UN, K_LOAD, K_STORE };
+typedef struct { uint16_t op; uint8_t kind, tin, tout, size; } wl_opinfo;
+#define OPIDX(c) ((c) < 0x100 ? (c) : 0x100 + ((c) & 0xFF))
+static const wl_opinfo opinfo[0x120] = {
+#define OP_BIN(N, c, ti, to, vi, vo, e) [OPIDX(c)] = {OPC_##N, K_BIN, WEFT_##ti, WEFT_##to, 0},
+#define OP_BINT(N, c, ti, to, vi, vo, f) [OPIDX(c)] = {OPC_##N, K_BIN, WEFT_##ti, WEFT_##to, 0},
+#define OP_UN(N, c, ti, to, vi, vo, e) [OPIDX(c)] = {OPC_##N, K_UN, WEFT_##ti, WEFT_##to, 0},
+#define OP_UNT(N, c, ti, to, vi, vo, f) [OPIDX(c)] = {OPC_##N, K_UN, WEFT_##ti, WEFT_##to, 0},
+#define OP_LOAD(N, c, to, vo, ct, sz) [OPIDX(c)] = {OPC_##N, K_LOAD, WEFT_I32, WEFT_##to, sz},
+#define OP_STORE(N, c, ti, vi, ct, sz) [OPIDX(c)] = {OPC_##N, K_STORE, WEFT_##ti, WEFT_I32, sz},
+#include "core/opcodes.def"
+};
+
+#define MAX_LOCALS 50000u
+#define MAX_FRAME 65535u
+#define NO_FIX UINT32_MAX
+
+typedef struct wl_val {
+    uint8_t type;
+    uint16_t slot;   /* where the value is now */
+    uint16_t home;   /* where it lives when materialized */
+} wl_val;
+
+enum { C_BLOCK, C_LOOP, C_IF, C_FUNC };
+
+typedef struct wl_ctrl {
+    uint8_t kind;
+    bool unreachable;   /* validation: rest of the block is unreachable */
+    bool dead;          /* emission: the block was entered from dead code */
+    bool has_else;
+    uint32_t height;    /* operand stack height at entry (params included above) */
+    uint32_t nparams, nresults;
+    const weft_valkind *params, *results;
+    weft_valkind single;
+    uint32_t start;     /* loop head position */
+    uint32_t fixups;    /* chain of rel fields to patch at end */
+    uint32_t else_fix;  /* if: BR_UNLESS rel to patch at else/end */
+    uint16_t home;      /* home slot of the entry at `height` */
+} wl_ctrl;
+
+struct wl_ctx {
+    weft_module *m;
+    const weft_engine *e;
+    wr_reader r;
+    weft_error *err;
+    const uint8_t *refs;
+    bool has_datacount;
+
+    /* locals */
+    uint32_t nlocals;
+    uint8_t *local_type;
+    uint16_t *local_slot;
+    uint16_t temp_base;
+
+    wl_val *vals;
+    uint32_t nvals, cap_vals;
+    wl_ctrl *ctrls;
+    uint32_t nctrls, cap_ctrls;
+    uint32_t max_slot;   /* highest home slot + 1 */
+
+    uint16_t **code;
+    uint32_t *len, *cap;
+    bool oom;
+
+    uint32_t last_dst;   /* position of the last simple instruction's dst */
+    uint32_t last_end;   /* code length right after it */
+    bool last_valid;
+
+    size_t op_at;        /* offset of the current instruction */
+};
+
+#define TRY(x) do { weft_status s_ = (x); if (s_ != WEFT_OK) return s_; } while (0)
+
+static weft_status verr(wl_ctx *L, const char *fmt, const char *a)
+{
+    return wu_error(L->err, WEFT_INVALID, L->op_at, fmt, a);
+}
+
+static weft_status type_mismatch(wl_ctx *L, uint8_t want, uint8_t got)
+{
+    char buf[80];
+    wu_fmt(buf, sizeof buf, "type mismatch: expected %s, got %s",
+           want == WM_UNKNOWN ? "any" : weft_valkind_name((weft_valkind)want),
+           got == WM_UNKNOWN ? "nothing" : weft_valkind_name((weft_valkind)got));
+    return wu_error(L->err, WEFT_INVALID, L->op_at, "%s", buf);
+}
+
+/* ---------------- code emission ---------------- */
+
+static inline bool live(const wl_ctx *L)
+{
+    const wl_ctrl *c = &L->ctrls[L->nctrls - 1];
+    return !c->unreachable && !c->dead;
+}
+
+static bool reserve(wl_ctx *L, uint32_t n)
+{
+    if (L->oom)
+        return false;
+    if (*L->len + n > *L->cap) {
+        uint32_t nc = *L->cap ? *L->cap * 2 : 1024;
+        while (nc < *L->len + n)
+            nc *= 2;
+        uint16_t *p = wu_realloc(L->e, *L->code, *L->cap * sizeof(uint16_t),
+                                 (size_t)nc * sizeof(uint16_t));
+        if (!p) {
+            L->oom = true;
+            return false;
+        }
+        *L->code = p;
+        *L->cap = nc;
+    }
+    return true;
+}
+
+static inline uint32_t pos(const wl_ctx *L) { return *L->len; }
+
+static void e16(wl_ctx *L, uint32_t v)
+{
+    if (reserve(L, 1))
+        (*L->code)[(*L->len)++] = (uint16_t)v;
+}
+
+static void e32(wl_ctx *L, uint32_t v)
+{
+    e16(L, v & 0xFFFF);
+    e16(L, v >> 16);
+}
+
+static void e64(wl_ctx *L, uint64_t v)
+{
+    e32(L, (uint32_t)v);
+    e32(L, (uint32_t)(v >> 32));
+}
+
+static void put32(wl_ctx *L, uint32_t at, uint32_t v)
+{
+    (*L->code)[at] = (uint16_t)(v & 0xFFFF);
+    (*L->code)[at + 1] = (uint16_t)(v >> 16);
+}
+
+static uint32_t get32(wl_ctx *L, uint32_t at)
+{
+    return (uint32_t)(*L->code)[at] | (uint32_t)(*L->code)[at + 1] << 16;
+}
+
+/* Marks the start of an instruction whose dst operand (at pos()+1) can be
+ * retargeted by a following local.set. */
+static void simple_op(wl_ctx *L, uint32_t op, uint32_t dst)
+{
+    L->last_dst = pos(L) + 1;
+    e16(L, op);
+    e16(L, dst);
+    L->last_valid = true;
+}
+
+static void end_simple(wl_ctx *L) { L->last_end = pos(L); }
+
+/* Any other emission or label invalidates retargeting. */
+static void barrier(wl_ctx *L) { L->last_valid = false; }
+
+static void emit_mov(wl_ctx *L, uint32_t dst, uint32_t src)
+{
+    if (dst == src)
+        return;
+    barrier(L);
+    e16(L, OPC_MOV);
+    e16(L, dst);
+    e16(L, src);
+}
+
+/* Emits a rel field pointing at target (backward) or chained on *chain. */
+static void emit_rel_to(wl_ctx *L, wl_ctrl *c)
+{
+    uint32_t at = pos(L);
+    if (c->kind == C_LOOP) {
+        e32(L, (uint32_t)((int32_t)c->start - (int32_t)at));
+    } else {
+        e32(L, c->fixups);
+        c->fixups = at;
+    }
+}
+
+static void patch_chain(wl_ctx *L, uint32_t chain, uint32_t target)
+{
+    if (L->oom)
+        return;
+    while (chain != NO_FIX) {
+        uint32_t next = get32(L, chain);
+        put32(L, chain, (uint32_t)((int32_t)target - (int32_t)chain));
+        chain = next;
+    }
+}
+
+/* ---------------- operand stack ---------------- */
+
+static weft_status push(wl_ctx *L, uint8_t type)
+{
+    if (L->nvals == L->cap_vals) {
+        uint32_t nc = L->cap_vals ? L->cap_vals * 2 : 64;
+        wl_val *p = wu_realloc(L->e, L->vals, L->cap_vals * sizeof *p, nc * sizeof *p);
+        if (!p)
+            return wu_error(L->err, WEFT_NOMEM, L->op_at, "out of memory");
+        L->vals = p;
+        L->cap_vals = nc;
+    }
+    uint32_t home = L->nvals ? L->vals[L->nvals - 1].home +
+                               wm_slots_of(L->vals[L->nvals - 1].type)
+                             : L->temp_base;
+    if (home + wm_slots_of(type) > MAX_FRAME)
+        return wu_error(L->err, WEFT_LIMIT, L->op_at,
+                        "function needs more than %u value slots", MAX_FRAME);
+    wl_val *v = &L->vals[L->nvals++];
+    v->type = type;
+    v->home = (uint16_t)home;
+    v->slot = (uint16_t)home;
+    if (home + wm_slots_of(type) > L->max_slot)
+        L->max_slot = home + wm_slots_of(type);
+    return WEFT_OK;
+}
+
+/* Pops a value of type want (WM_UNKNOWN: any). *out gets the entry. */
+static weft_status pop(wl_ctx *L, uint8_t want, wl_val *out)
+{
+    wl_ctrl *c = &L->ctrls[L->nctrls - 1];
+    if (L->nvals == c->height) {
+        if (c->unreachable) {
+            out->type = want;
+            out->slot = out->home = 0;
+            return WEFT_OK;
+        }
+        return type_mismatch(L, want, WM_UNKNOWN);
+    }
+    wl_val v = L->vals[--L->nvals];
+    if (want != WM_UNKNOWN && v.type != want && v.type != WM_UNKNOWN)
+        return type_mismatch(L, want, v.type);
+    if (v.type == WM_UNKNOWN)
+        v.type = want;
+    *out = v;
+    return WEFT_OK;
+}
+
+/* The home slot the next pushed value will get. */
+static uint16_t next_home(const wl_ctx *L)
+{
+    if (!L->nvals)
+        return L->temp_base;
+    const wl_val *t = &L->vals[L->nvals - 1];
+    return (uint16_t)(t->home + wm_slots_of(t->type));
+}
+
+static void materialize(wl_ctx *L, wl_val *v)
+{
+    if (v->slot != v->home) {
+        if (live(L))
+            emit_mov(L, v->home, v->slot);
+        v->slot = v->home;
+    }
+}
+
+static void materialize_all(wl_ctx *L)
+{
+    for (uint32_t i = 0; i < L->nvals; i++)
+        materialize(L, &L->vals[i]);
+}
+
+/* ---------------- control ---------------- */
+
+static weft_status push_ctrl(wl_ctx *L, uint8_t kind, uint32_t np,
+                             const weft_valkind *p, uint32_t nr,
+                             const weft_valkind *r, weft_valkind single)
+{
+    if (L->nctrls == L->cap_ctrls) {
+        uint32_t nc = L->cap_ctrls ? L->cap_ctrls * 2 : 16;
+        wl_ctrl *q = wu_realloc(L->e, L->ctrls, L->cap_ctrls * sizeof *q, nc * sizeof *q);
+        if (!q)
+            return wu_error(L->err, WEFT_NOMEM, L->op_at, "out of memory");
+        L->ctrls = q;
+        L->cap_ctrls = nc;
+    }
+    bool dead = L->nctrls ? !live(L) : false;
+    wl_ctrl *c = &L->ctrls[L->nctrls++];
+    memset(c, 0, sizeof *c);
+    c->kind = kind;
+    c->dead = dead;
+    c->single = single;
+    c->nparams = np;
+    c->nresults = nr;
+    c->params = np ? p : NULL;
+    c->results = r;  /* NULL with nr == 1: the type is in c->single */
+    c->height = L->nvals - np;
+    c->home = c->height < L->nvals ? L->vals[c->height].home : next_home(L);
+    c->fixups = NO_FIX;
+    c->else_fix = NO_FIX;
+    return WEFT_OK;
+}
+
+static const weft_valkind *results_of(const wl_ctrl *c)
+{
+    return c->results ? c->results : &c->single;
+}
+
+static uint32_t label_arity(const wl_ctrl *c)
+{
+    return c->kind == C_LOOP ? c->nparams : c->nresults;
+}
+
+static const weft_valkind *label_types(const wl_ctrl *c)
+{
+    return c->kind == C_LOOP ? c->params : results_of(c);
+}
+
+/* Checks the top of the stack against the label's types without popping. */
+static weft_status check_label(wl_ctx *L, const wl_ctrl *target)
+{
+    uint32_t n = label_arity(target);
+    const weft_valkind *t = label_types(target);
+    wl_ctrl *c = &L->ctrls[L->nctrls - 1];
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t depth = n - 1 - i;  /* from top */
+        if (L->nvals - c->height <= depth) {
+            if (c->unreachable)
+                continue;
+            return type_mismatch(L, (uint8_t)t[i], WM_UNKNOWN);
+        }
+        uint8_t got = L->vals[L->nvals - 1 - depth].type;
+        if (got != WM_UNKNOWN && got != (uint8_t)t[i])
+            return type_mismatch(L, (uint8_t)t[i], got);
+    }
+    return WEFT_OK;
+}
+
+static bool need_moves(wl_ctx *L, const wl_ctrl *target)
+{
+    uint32_t n = label_arity(target);
+    uint32_t dst = target->home;
+    for (uint32_t i = 0; i < n; i++) {
+        const wl_val *v = &L->vals[L->nvals - n + i];
+        if (v->slot != dst)
+            return true;
+        dst += wm_slots_of(v->type);
+    }
+    return false;
+}
+
+static void emit_moves(wl_ctx *L, const wl_ctrl *target)
+{
+    uint32_t n = label_arity(target);
+    uint32_t dst = target->home;
+    for (uint32_t i = 0; i < n; i++) {
+        const wl_val *v = &L->vals[L->nvals - n + i];
+        emit_mov(L, dst, v->slot);
+        dst += wm_slots_of(v->type);
+    }
+}
+
+/* Return sequence: top nresults values to slots 0.. then RETURN. */
+static void emit_return(wl_ctx *L)
+{
+    const wl_ctrl *f = &L->ctrls[0];
+    uint32_t n = f->nresults;
+    barrier(L);
+    if (n == 1) {
+        e16(L, OPC_RETURN1);
+        e16(L, L->vals[L->nvals - 1].slot);
+        return;
+    }
+    /* A deferred local below the result area could be overwritten by an
+     * earlier result copy: materialize those first. */
+    uint32_t nslots = 0;
+    for (uint32_t i = 0; i < n; i++)
+        nslots += wm_slots_of(results_of(f)[i]);
+    for (uint32_t i = 0; i < n; i++) {
+        wl_val *v = &L->vals[L->nvals - n + i];
+        if (v->slot != v->home && v->slot < nslots) {
+            emit_mov(L, v->home, v->slot);
+            v->slot = v->home;
+        }
+    }
+    uint32_t dst = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const wl_val *v = &L->vals[L->nvals - n + i];
+        emit_mov(L, dst, v->slot);
+        dst += wm_slots_of(v->type);
+    }
+    e16(L, OPC_RETURN);
+}
+
+/* Unconditional branch to target (moves included). */
+static void emit_branch(wl_ctx *L, wl_ctrl *target)
+{
+    if (target->kind == C_FUNC) {
+        emit_return(L);
+        return;
+    }
+    emit_moves(L, target);
+    barrier(L);
+    e16(L, OPC_BR);
+    emit_rel_to(L, target);
+}
+
+static void set_unreachable(wl_ctx *L)
+{
+    wl_ctrl *c = &L->ctrls[L->nctrls - 1];
+    L->nvals = c->height;
+    c->unreachable = true;
+}
+
+static weft_status read_blocktype(wl_ctx *L, uint32_t *np, const weft_valkind **p,
+                                  uint32_t *nr, const weft_valkind **r,
+                                  weft_valkind *single)
+{
+    size_t at = L->r.pos;
+    if (L->r.pos >= L->r.end)
+        return wr_eof(&L->r);
+    uint8_t b = L->r.bytes[L->r.pos];
+    *np = *nr = 0;
+    *p = *r = NULL;
+    if (b == 0x40) {
+        L->r.pos++;
+        return WEFT_OK;
+    }
+    switch (b) {
+    case 0x7F: *single = WEFT_I32; break;
+    case 0x7E: *single = WEFT_I64; break;
+    case 0x7D: *single = WEFT_F32; break;
+    case 0x7C: *single = WEFT_F64; break;
+    case 0x70: *single = WEFT_FUNCREF; break;
+    case 0x6F: *single = WEFT_EXTERNREF; break;
+    case 0x7B:
+        return wu_error(L->err, WEFT_UNSUPPORTED, at, "v128 is not supported");
+    default: {
+        int64_t idx;
+        TRY(wr_s33(&L->r, &idx));
+        if (idx < 0)
+            return wu_error(L->err, WEFT_MALFORMED, at, "malformed block type");
+        if ((uint64_t)idx >= L->m->ntypes)
+            return wu_error(L->err, WEFT_INVALID, at, "unknown type %u", (unsigned)idx);
+        const weft_functype *ft = &L->m->types[idx];
+        *np = ft->nparams;
+        *p = ft->params;
+        *nr = ft->nresults;
+        *r = ft->results;
+        return WEFT_OK;
+    }
+    }
+    L->r.pos++;
+    *nr = 1;
+    *r = NULL;  /* push_ctrl points it at the frame's own storage */
+    return WEFT_OK;
+}
+
+/* Pops the block's params (checking) and pushes them again as materialized
+ * entries; used by block, loop and if. */
+static weft_status enter_block(wl_ctx *L, uint8_t kind)
+{
+    uint32_t np, nr;
+    const weft_valkind *p, *r;
+    weft_valkind single = WEFT_I32;
+    TRY(read_blocktype(L, &np, &p, &nr, &r, &single));
+    wl_val cond = {0, 0, 0};
+    if (kind == C_IF)
+        TRY(pop(L, WEFT_I32, &cond));
+    /* check the params; pop and push them back keeping where they are */
+    wl_val small[8];
+    wl_val *saved = np <= 8 ? small : WU_NEW_ARRAY(L->e, wl_val, np);
+    if (!saved)
+        return wu_error(L->err, WEFT_NOMEM, L->op_at, "out of memory");
+    weft_status st = WEFT_OK;
+    for (uint32_t i = np; i-- > 0 && !st;)
+        st = pop(L, (uint8_t)p[i], &saved[i]);
+    for (uint32_t i = 0; i < np && !st; i++) {
+        st = push(L, (uint8_t)p[i]);
+        if (!st && saved[i].home == L->vals[L->nvals - 1].home)
+            L->vals[L->nvals - 1].slot = saved[i].slot;
+    }
+    if (saved != small)
+        WU_FREE_ARRAY(L->e, saved, np);
+    TRY(st);
+    materialize_all(L);
+    barrier(L);
+    bool was_live = live(L);
+    TRY(push_ctrl(L, kind, np, p, nr, r, single));
+    wl_ctrl *c = &L->ctrls[L->nctrls - 1];
+    if (kind == C_LOOP) {
+        c->start = pos(L);
+#if WEFT_FUEL
+        if (was_live)
+            e16(L, OPC_LOOP_CHECK);
+#endif
+    } else if (kind == C_IF && was_live) {
+        e16(L, OPC_BR_UNLESS);
+        e16(L, cond.slot);
+        c->else_fix = pos(L);
+        e32(L, NO_FIX);
+    }
+    (void)was_live;
+    return WEFT_OK;
+}
+
+/* Checks the block's results are exactly on the stack above its height. */
+static weft_status check_results(wl_ctx *L, const wl_ctrl *c)
+{
+    uint32_t have = L->nvals - c->height;
+    const weft_valkind *res = results_of(c);
+    if (have > c->nresults)
+        return wu_error(L->err, WEFT_INVALID, L->op_at,
+                        "type mismatch: values remaining on the stack at end of block");
+    if (have < c->nresults && !c->unreachable)
+        return type_mismatch(L, (uint8_t)res[c->nresults - have - 1], WM_UNKNOWN);
+    for (uint32_t k = 0; k < have; k++) {
+        uint8_t got = L->vals[L->nvals - 1 - k].type;
+        uint8_t want = (uint8_t)res[c->nresults - 1 - k];
+        if (got != WM_UNKNOWN && got != want)
+            return type_mismatch(L, want, got);
+    }
+    return WEFT_OK;
+}
+
+static weft_status op_else(wl_ctx *L)
+{
+    wl_ctrl *c = &L->ctrls[L->nctrls - 1];
+    if (c->kind != C_IF || c->has_else)
+        return wu_error(L->err, WEFT_MALFORMED, L->op_at, "else without matching if");
+    TRY(check_results(L, c));
+    if (live(L)) {
+        for (uint32_t i = c->height; i < L->nvals; i++)
+            materialize(L, &L->vals[i]);
+        barrier(L);
+        e16(L, OPC_BR);
+        e32(L, c->fixups);
+        c->fixups = pos(L) - 2;
+    }
+    barrier(L);
+    if (c->else_fix != NO_FIX) {
+        patch_chain(L, c->else_fix, pos(L));
+        c->else_fix = NO_FIX;
+    }
+    L->nvals = c->height;
+    c->unreachable = false;
+    c->has_else = true;
+    for (uint32_t i = 0; i < c->nparams; i++)
+        TRY(push(L, (uint8_t)c->params[i]));
+    return WEFT_OK;
+}
+
+static weft_status op_end(wl_ctx *L)
+{
+    wl_ctrl *c = &L->ctrls[L->nctrls - 1];
+    if (c->kind == C_IF && !c->has_else) {
+        if (c->nparams != c->nresults ||
+            (c->nparams && memcmp(c->params, results_of(c), c->nparams * sizeof *c->params)))
+            return wu_error(L->err, WEFT_INVALID, L->op_at,
+                            "type mismatch: if without else must not change the stack type");
+    }
+    TRY(check_results(L, c));
+    if (c->kind == C_FUNC) {
+        if (live(L))
+            emit_return(L);
+        L->nctrls--;
+        return WEFT_OK;
+    }
+    if (live(L))
+        for (uint32_t i = c->height; i < L->nvals; i++)
+            materialize(L, &L->vals[i]);
+    barrier(L);
+    patch_chain(L, c->fixups, pos(L));
+    patch_chain(L, c->else_fix, pos(L));
+    uint32_t height = c->height;
+    uint32_t nr = c->nresults;
+    const weft_valkind *res = c->results;
+    weft_valkind single = c->single;
+    L->nctrls--;
+    L->nvals = height;
+    for (uint32_t i = 0; i < nr; i++)
+        TRY(push(L, (uint8_t)(res ? res[i] : single)));
+    return WEFT_OK;
+}
+
+static weft_status get_label(wl_ctx *L, wl_ctrl **out)
+{
+    uint32_t depth;
+    size_t at = L->r.pos;
+    TRY(wr_u32(&L->r, &depth));
+    if (depth >= L->nctrls)
+        return wu_error(L->err, WEFT_INVALID, at, "unknown label %u", depth);
+    *out = &L->ctrls[L->nctrls - 1 - depth];
+    return WEFT_OK;
+}
+
+static weft_status op_br_if(wl_ctx *L)
+{
+    wl_ctrl *t;
+    TRY(get_label(L, &t));
+    wl_val cond;
+    TRY(pop(L, WEFT_I32, &cond));
+    TRY(check_label(L, t));
+    if (!live(L))
+        return WEFT_OK;
+    barrier(L);
+    if (t->kind != C_FUNC && !need_moves(L, t)) {
+        e16(L, OPC_BR_IF);
+        e16(L, cond.slot);
+        emit_rel_to(L, t);
+        return WEFT_OK;
+    }
+    e16(L, OPC_BR_UNLESS);
+    e16(L, cond.slot);
+    uint32_t skip = pos(L);
+    e32(L, NO_FIX);
+    emit_branch(L, t);
+    barrier(L);
+    patch_chain(L, skip, pos(L));
+    return WEFT_OK;
+}
+
+static weft_status op_br_table(wl_ctx *L)
+{
+    uint32_t n;
+    size_t at = L->r.pos;
+    TRY(wr_u32(&L->r, &n));
+    if (n > L->r.end - L->r.pos)
+        return wu_error(L->err, WEFT_MALFORMED, at, "unexpected end (br_table)");
+    uint32_t *depths = WU_NEW_ARRAY(L->e, uint32_t, (size_t)n + 1);
+    if (!depths)
+        return wu_error(L->err, WEFT_NOMEM, at, "out of memory");
+    weft_status st = WEFT_OK;
+    for (uint32_t i = 0; i <= n && !st; i++) {
+        size_t dat = L->r.pos;
+        st = wr_u32(&L->r, &depths[i]);
+        if (!st && depths[i] >= L->nctrls)
+            st = wu_error(L->err, WEFT_INVALID, dat, "unknown label %u", depths[i]);
+    }
+    wl_val idx;
+    if (!st)
+        st = pop(L, WEFT_I32, &idx);
+    if (!st) {
+        wl_ctrl *dflt = &L->ctrls[L->nctrls - 1 - depths[n]];
+        uint32_t arity = label_arity(dflt);
+        for (uint32_t i = 0; i <= n && !st; i++) {
+            wl_ctrl *t = &L->ctrls[L->nctrls - 1 - depths[i]];
+            if (label_arity(t) != arity)
+                st = wu_error(L->err, WEFT_INVALID, L->op_at,
+                              "type mismatch: br_table targets differ in arity");
+            else
+                st = check_label(L, t);
+        }
+    }
+    if (!st && live(L)) {
+        barrier(L);
+        e16(L, OPC_BR_TABLE);
+        e16(L, idx.slot);
+        e32(L, n);
+        uint32_t table = pos(L);
+        uint8_t *stub = WU_NEW_ARRAY(L->e, uint8_t, (size_t)n + 1);
+        if (!stub) {
+            st = wu_error(L->err, WEFT_NOMEM, at, "out of memory");
+        } else {
+            for (uint32_t i = 0; i <= n; i++) {
+                wl_ctrl *t = &L->ctrls[L->nctrls - 1 - depths[i]];
+                stub[i] = t->kind == C_FUNC || need_moves(L, t);
+                if (stub[i])
+                    e32(L, NO_FIX);
+                else
+                    emit_rel_to(L, t);
+            }
+            for (uint32_t i = 0; i <= n && !L->oom; i++) {
+                if (!stub[i])
+                    continue;
+                uint32_t here = pos(L);
+                uint32_t field = table + 2 * i;
+                put32(L, field, (uint32_t)((int32_t)here - (int32_t)field));
+                /* later entries with the same target share this stub */
+                for (uint32_t k = i + 1; k <= n; k++)
+                    if (stub[k] && depths[k] == depths[i]) {
+                        put32(L, table + 2 * k,
+                              (uint32_t)((int32_t)here - (int32_t)(table + 2 * k)));
+                        stub[k] = 0;
+                    }
+                emit_branch(L, &L->ctrls[L->nctrls - 1 - depths[i]]);
+            }
+            WU_FREE_ARRAY(L->e, stub, (size_t)n + 1);
+        }
+    }
+    WU_FREE_ARRAY(L->e, depths, (size_t)n + 1);
+    if (!st)
+        set_unreachable(L);
+    return st;
+}
+
+/* ---------------- calls ---------------- */
+
+/* Pops the arguments of ft, materializes them and returns the base slot. */
+static weft_status call_args(wl_ctx *L, const weft_functype *ft, uint16_t *base)
+{
+    wl_val tmp;
+    for (uint32_t i = ft->nparams; i-- > 0;)
+        TRY(pop(L, (uint8_t)ft->params[i], &tmp));
+    uint16_t b = next_home(L);
+    /* the popped entries are still in the array: materialize them */
+    for (uint32_t i = 0; i < ft->nparams; i++) {
+        wl_val *v = &L->vals[L->nvals + i];
+        if (L->nvals + i < L->cap_vals && live(L) && v->slot != v->home)
+            emit_mov(L, v->home, v->slot);
+    }
+    *base = b;
+    return WEFT_OK;
+}
+
+static weft_status push_results(wl_ctx *L, const weft_functype *ft)
+{
+    for (uint32_t i = 0; i < ft->nresults; i++)
+        TRY(push(L, (uint8_t)ft->results[i]));
+    return WEFT_OK;
+}
+
+static weft_status check_tail_results(wl_ctx *L, const weft_functype *ft)
+{
+    const wl_ctrl *f = &L->ctrls[0];
+    if (ft->nresults != f->nresults ||
+        (ft->nresults && memcmp(ft->results, results_of(f), ft->nresults * sizeof *ft->results)))
+        return wu_error(L->err, WEFT_INVALID, L->op_at,
+                        "type mismatch: tail call results differ from the caller's");
+    return WEFT_OK;
+}
+
+static weft_status op_call(wl_ctx *L, bool tail)
+{
+    uint32_t fidx;
+    size_t at = L->r.pos;
+    TRY(wr_u32(&L->r, &fidx));
+    if (fidx >= L->m->nfuncs)
+        return wu_error(L->err, WEFT_INVALID, at, "unknown function %u", fidx);
+    const weft_functype *ft = &L->m->types[L->m->funcs[fidx].type];
+    if (tail)
+        TRY(check_tail_results(L, ft));
+    uint16_t base;
+    TRY(call_args(L, ft, &base));
+    if (live(L)) {
+        barrier(L);
+        e16(L, tail ? OPC_RETURN_CALL : OPC_CALL);
+        e32(L, fidx);
+        e16(L, base);
+    }
+    if (tail) {
+        set_unreachable(L);
+        return WEFT_OK;
+    }
+    /* make sure the callee's frame base is accounted in the frame */
+    return push_results(L, ft);
+}
+
+static weft_status op_call_indirect(wl_ctx *L, bool tail)
+{
+    uint32_t tidx, table;
+    size_t at = L->r.pos;
+    TRY(wr_u32(&L->r, &tidx));
+    if (tidx >= L->m->ntypes)
+        return wu_error(L->err, WEFT_INVALID, at, "unknown type %u", tidx);
+    at = L->r.pos;
+    TRY(wr_u32(&L->r, &table));
+    if (table >= L->m->ntables)
+        return wu_error(L->err, WEFT_INVALID, at, "unknown table %u", table);
+    if (L->m->tables[table].elem != WEFT_FUNCREF)
+        return verr(L, "type mismatch: call_indirect on a table of %s", "externref");
+    const weft_functype *ft = &L->m->types[tidx];
+    if (tail)
+        TRY(check_tail_results(L, ft));
+    wl_val idx;
+    TRY(pop(L, WEFT_I32, &idx));
+    uint16_t base;
+    TRY(call_args(L, ft, &base));
+    if (live(L)) {
+        barrier(L);
+        e16(L, tail ? OPC_RETURN_CALL_INDIRECT : OPC_CALL_INDIRECT);
+        e32(L, L->m->type_canon[tidx]);
+        e32(L, table);
+        e16(L, base);
+        e16(L, idx.slot);
+    }
+    if (tail) {
+        set_unreachable(L);
+        return WEFT_OK;
+    }
+    return push_results(L, ft);
+}
+
+/* ---------------- locals ---------------- */
+
+static weft_status read_local(wl_ctx *L, uint32_t *x)
+{
+    size_t at = L->r.pos;
+    TRY(wr_u32(&L->r, x));
+    if (*x >= L->nlocals)
+        return wu_error(L->err, WEFT_INVALID, at, "unknown local %u", *x);
+    return WEFT_OK;
+}
+
+/* Writes the popped value v into local x. */
+static void store_local(wl_ctx *L, uint32_t x, wl_val v)
+{
+    uint16_t ls = L->local_slot[x];
+    if (!live(L))
+        return;
+    /* deferred reads of x still on the stack must see the old value */
+    bool conflict = false;
+    for (uint32_t i = 0; i < L->nvals; i++)
+        if (L->vals[i].slot == ls) {
+            conflict = true;
+            break;
+        }
+    if (conflict) {
+        for (uint32_t i = 0; i < L->nvals; i++)
+            if (L->vals[i].slot == ls)
+                materialize(L, &L->vals[i]);
+    }
+    if (v.slot == ls)
+        return;
+    if (!conflict && L->last_valid && v.slot == v.home &&
+        L->last_end == pos(L) && (*L->code)[L->last_dst] == v.home) {
+        (*L->code)[L->last_dst] = ls;
+        barrier(L);
+        return;
+    }
+    emit_mov(L, ls, v.slot);
+}
+
+/* ---------------- memory operands ---------------- */
+
+static weft_status memarg(wl_ctx *L, uint32_t natural_log2, uint32_t *mem,
+                          uint32_t *offset)
+{
+    uint32_t align;
+    size_t at = L->r.pos;
+    TRY(wr_u32(&L->r, &align));
+    *mem = 0;
+    if (align & 0x40) {
+        align &= ~0x40u;
+        TRY(wr_u32(&L->r, mem));
+    }
+    if (align >= 32)
+        return wu_error(L->err, WEFT_MALFORMED, at, "malformed memop flags");
+    TRY(wr_u32(&L->r, offset));
+    if (*mem >= L->m->nmems)
+        return wu_error(L->err, WEFT_INVALID, L->op_at, "unknown memory %u", *mem);
+    if (align > natural_log2)
+        return wu_error(L->err, WEFT_INVALID, at,
+                        "alignment must not be larger than natural");
+    return WEFT_OK;
+}
+
+static uint32_t log2_size(uint32_t size)
+{
+    return size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
+}
+
+static weft_status read_index(wl_ctx *L, uint32_t limit, const char *what, uint32_t *x)
+{
+    size_t at = L->r.pos;
+    TRY(wr_u32(&L->r, x));
+    if (*x >= limit)
+        return wu_error(L->err, WEFT_INVALID, at, "unknown %s %u", what, *x);
+    return WEFT_OK;
+}
+
+static weft_status need_datacount(wl_ctx *L)
+{
+    if (!L->has_datacount)
+        return wu_error(L->err, WEFT_MALFORMED, L->op_at, "data count section required");
+    return WEFT_OK;
+}
+
+/* ---------------- the 0xFC prefix ---------------- */
+
+static weft_status op_prefix_fc(wl_ctx *L)
+{
+    uint32_t sub;
+    TRY(wr_u32(&L->r, &sub));
+    weft_module *m = L->m;
+    wl_val a, b, c;
+    uint32_t x, y;
+    if (sub <= 7) {
+        const wl_opinfo *oi = &opinfo[0x100 + sub];
+        TRY(pop(L, oi->tin, &a));
+        uint16_t dst = next_home(L);
+        if (live(L)) {
+            simple_op(L, oi->op, dst);
+            e16(L, a.slot);
+            end_simple(L);
+        }
+        return push(L, oi->tout);
+    }
+    switch (sub) {
+    case 8: /* memory.init data mem */
+        TRY(need_datacount(L));
+        TRY(wr_u32(&L->r, &x));
+        if (x >= m->ndatas && L->has_datacount)
+            return wu_error(L->err, WEFT_INVALID, L->op_at, "unknown data segment %u", x);
+        TRY(read_index(L, m->nmems, "memory", &y));
+        TRY(pop(L, WEFT_I32, &c));
+        TRY(pop(L, WEFT_I32, &b));
+        TRY(pop(L, WEFT_I32, &a));
+        if (live(L)) {
+            barrier(L);
+            e16(L, OPC_MEMORY_INIT); e16(L, a.slot); e16(L, b.slot); e16(L, c.slot);
+            e32(L, x); e32(L, y);
+        }
+        return WEFT_OK;
+    case 9: /* data.drop */
+        TRY(need_datacount(L));
+        TRY(wr_u32(&L->r, &x));
+        if (x >= m->ndatas && L->has_datacount)
+            return wu_error(L->err, WEFT_INVALID, L->op_at, "unknown data segment %u", x);
+        if (live(L)) {
+            barrier(L);
+            e16(L, OPC_DATA_DROP); e32(L, x);
+        }
+        return WEFT_OK;
+    case 10: /* memory.copy dst src */
+        TRY(read_index(L, m->nmems, "memory", &x));
+        TRY(read_index(L, m->nmems, "memory", &y));
+        TRY(pop(L, WEFT_I32, &c));
+        TRY(pop(L, WEFT_I32, &b));
+        TRY(pop(L, WEFT_I32, &a));
+        if (live(L)) {
+            barrier(L);
+            e16(L, OPC_MEMORY_COPY); e16(L, a.slot); e16(L, b.slot); e16(L, c.slot);
+            e32(L, x); e32(L, y);
+        }
+        return WEFT_OK;
+    case 11: /* memory.fill */
+        TRY(read_index(L, m->nmems, "memory", &x));
+        TRY(pop(L, WEFT_I32, &c));
+        TRY(pop(L, WEFT_I32, &b));
+        TRY(pop(L, WEFT_I32, &a));
+        if (live(L)) {
+            barrier(L);
+            e16(L, OPC_MEMORY_FILL); e16(L, a.slot); e16(L, b.slot); e16(L, c.slot);
+            e32(L, x);
+        }
+        return WEFT_OK;
+    case 12: { /* table.init elem table */
+        TRY(read_index(L, m->nelems, "elem segment", &x));
+        TRY(read_index(L, m->ntables, "table", &y));
+        if (m->elems[x].type != m->tables[y].elem)
+            return verr(L, "type mismatch: %s", "element segment and table types differ");
+        TRY(pop(L, WEFT_I32, &c));
+        TRY(pop(L, WEFT_I32, &b));
+        TRY(pop(L, WEFT_I32, &a));
+        if (live(L)) {
+            barrier(L);
+            e16(L, OPC_TABLE_INIT); e16(L, a.slot); e16(L, b.slot); e16(L, c.slot);
+            e32(L, x); e32(L, y);
+        }
+        return WEFT_OK;
+    }
+    case 13: /* elem.drop */
+        TRY(read_index(L, m->nelems, "elem segment", &x));
+        if (live(L)) {
+            barrier(L);
+            e16(L, OPC_ELEM_DROP); e32(L, x);
+        }
+        return WEFT_OK;
+    case 14: /* table.copy dst src */
+        TRY(read_index(L, m->ntables, "table", &x));
+        TRY(read_index(L, m->ntables, "table", &y));
+        if (m->tables[x].elem != m->tables[y].elem)
+            return verr(L, "type mismatch: %s", "table.copy between tables of different types");
+        TRY(pop(L, WEFT_I32, &c));
+        TRY(pop(L, WEFT_I32, &b));
+        TRY(pop(L, WEFT_I32, &a));
+        if (live(L)) {
+            barrier(L);
+            e16(L, OPC_TABLE_COPY); e16(L, a.slot); e16(L, b.slot); e16(L, c.slot);
+            e32(L, x); e32(L, y);
+        }
+        return WEFT_OK;
+    case 15: { /* table.grow */
+        TRY(read_index(L, m->ntables, "table", &x));
+        TRY(pop(L, WEFT_I32, &b));
+        TRY(pop(L, m->tables[x].elem, &a));
+        uint16_t dst = next_home(L);
+        if (live(L)) {
+            barrier(L);
+            e16(L, OPC_TABLE_GROW); e16(L, dst); e16(L, a.slot); e16(L, b.slot);
+            e32(L, x);
+        }
+        return push(L, WEFT_I32);
+    }
+    case 16: { /* table.size */
+        TRY(read_index(L, m->ntables, "table", &x));
+        uint16_t dst = next_home(L);
+        if (live(L)) {
+            simple_op(L, OPC_TABLE_SIZE, dst);
+            e32(L, x);
+            end_simple(L);
+        }
+        return push(L, WEFT_I32);
+    }
+    case 17: /* table.fill */
+        TRY(read_index(L, m->ntables, "table", &x));
+        TRY(pop(L, WEFT_I32, &c));
+        TRY(pop(L, m->tables[x].elem, &b));
+        TRY(pop(L, WEFT_I32, &a));
+        if (live(L)) {
+            barrier(L);
+            e16(L, OPC_TABLE_FILL); e16(L, a.slot); e16(L, b.slot); e16(L, c.slot);
+            e32(L, x);
+        }
+        return WEFT_OK;
+    }
+    return wu_error(L->err, WEFT_MALFORMED, L->op_at,
+                    "illegal opcode 0xfc %u", sub);
+}
+
+/* ---------------- the instruction loop ---------------- */
+
+static weft_status lower_body(wl_ctx *L)
+{
+    weft_module *m = L->m;
+    wr_reader *r = &L->r;
+    wl_val a, b, c;
+    for (;;) {
+        if (r->pos >= r->end)
+            return wu_error(L->err, WEFT_MALFORMED, r->pos,
+                            "unexpected end of section or function");
+        if (L->oom)
+            return wu_error(L->err, WEFT_NOMEM, r->pos, "out of memory");
+        L->op_at = r->pos;
+        uint8_t opc = r->bytes[r->pos++];
+        const wl_opinfo *oi = &opinfo[opc];
+        if (oi->kind == K_BIN) {
+            TRY(pop(L, oi->tin, &b));
+            TRY(pop(L, oi->tin, &a));
+            uint16_t dst = next_home(L);
+            if (live(L)) {
+                simple_op(L, oi->op, dst);
+                e16(L, a.slot);
+                e16(L, b.slot);
+                end_simple(L);
+            }
+            TRY(push(L, oi->tout));
+            continue;
+        }
+        if (oi->kind == K_UN) {
+            TRY(pop(L, oi->tin, &a));
+            uint16_t dst = next_home(L);
+            if (live(L)) {
+                simple_op(L, oi->op, dst);
+                e16(L, a.slot);
+                end_simple(L);
+            }
+            TRY(push(L, oi->tout));
+            continue;
+        }
+        if (oi->kind == K_LOAD) {
+            uint32_t mem, off;
+            TRY(memarg(L, log2_size(oi->size), &mem, &off));
+            TRY(pop(L, WEFT_I32, &a));
+            uint16_t dst = next_home(L);
+            if (live(L)) {
+                if (mem == 0) {
+                    simple_op(L, oi->op, dst);
+                    e16(L, a.slot);
+                    e32(L, off);
+                    end_simple(L);
+                } else {
+                    barrier(L);
+                    e16(L, OPC_LOAD_M); e16(L, oi->op); e16(L, dst); e16(L, a.slot);
+                    e32(L, off); e32(L, mem);
+                }
+            }
+            TRY(push(L, oi->tout));
+            continue;
+        }
+        if (oi->kind == K_STORE) {
+            uint32_t mem, off;
+            TRY(memarg(L, log2_size(oi->size), &mem, &off));
+            TRY(pop(L, oi->tin, &b));
+            TRY(pop(L, WEFT_I32, &a));
+            if (live(L)) {
+                barrier(L);
+                if (mem == 0) {
+                    e16(L, oi->op); e16(L, a.slot); e16(L, b.slot); e32(L, off);
+                } else {
+                    e16(L, OPC_STORE_M); e16(L, oi->op); e16(L, a.slot); e16(L, b.slot);
+                    e32(L, off); e32(L, mem);
+                }
+            }
+            continue;
+        }
+        switch (opc) {
+        case 0x00: /* unreachable */
+            if (live(L)) {
+                barrier(L);
+                e16(L, OPC_UNREACHABLE);
+            }
+            set_unreachable(L);
+            break;
+        case 0x01: /* nop */
+            break;
+        case 0x02: TRY(enter_block(L, C_BLOCK)); break;
+        case 0x03: TRY(enter_block(L, C_LOOP)); break;
+        case 0x04: TRY(enter_block(L, C_IF)); break;
+        case 0x05: TRY(op_else(L)); break;
+        case 0x0B:
+            TRY(op_end(L));
+            if (L->nctrls == 0)
+                return WEFT_OK;
+            break;
+        case 0x0C: { /* br */
+            wl_ctrl *t;
+            TRY(get_label(L, &t));
+            TRY(check_label(L, t));
+            if (live(L))
+                emit_branch(L, t);
+            set_unreachable(L);
+            break;
+        }
+        case 0x0D: TRY(op_br_if(L)); break;
+        case 0x0E: TRY(op_br_table(L)); break;
+        case 0x0F: /* return */
+            TRY(check_label(L, &L->ctrls[0]));
+            if (live(L))
+                emit_return(L);
+            set_unreachable(L);
+            break;
+        case 0x10: TRY(op_call(L, false)); break;
+        case 0x11: TRY(op_call_indirect(L, false)); break;
+        case 0x12: TRY(op_call(L, true)); break;
+        case 0x13: TRY(op_call_indirect(L, true)); break;
+        case 0x1A: /* drop */
+            TRY(pop(L, WM_UNKNOWN, &a));
+            break;
+        case 0x1B:   /* select */
+        case 0x1C: { /* select t* */
+            uint8_t t = WM_UNKNOWN;
+            if (opc == 0x1C) {
+                uint32_t n;
+                size_t at = r->pos;
+                TRY(wr_u32(r, &n));
+                if (n != 1)
+                    return wu_error(L->err, WEFT_INVALID, at,
+                                    "invalid result arity for select");
+                wl_ctx *LL = L;
+                size_t vat = r->pos;
+                uint8_t vb;
+                TRY(wr_byte(r, &vb));
+                switch (vb) {
+                case 0x7F: t = WEFT_I32; break;
+                case 0x7E: t = WEFT_I64; break;
+                case 0x7D: t = WEFT_F32; break;
+                case 0x7C: t = WEFT_F64; break;
+                case 0x70: t = WEFT_FUNCREF; break;
+                case 0x6F: t = WEFT_EXTERNREF; break;
+                case 0x7B:
+                    return wu_error(LL->err, WEFT_UNSUPPORTED, vat, "v128 is not supported");
+                default:
+                    return wu_error(LL->err, WEFT_MALFORMED, vat, "malformed value type");
+                }
+            }
+            TRY(pop(L, WEFT_I32, &c));
+            TRY(pop(L, t, &b));
+            TRY(pop(L, t == WM_UNKNOWN ? b.type : t, &a));
+            uint8_t rt = t != WM_UNKNOWN ? t : a.type != WM_UNKNOWN ? a.type : b.type;
+            if (opc == 0x1B && (wm_is_ref(a.type) || wm_is_ref(b.type)))
+                return verr(L, "type mismatch: %s", "select without a type needs numeric operands");
+            uint16_t dst = next_home(L);
+            if (live(L)) {
+                simple_op(L, OPC_SELECT, dst);
+                e16(L, a.slot); e16(L, b.slot); e16(L, c.slot);
+                end_simple(L);
+            }
+            TRY(push(L, rt));
+            break;
+        }
+        case 0x20: { /* local.get */
+            uint32_t x;
+            TRY(read_local(L, &x));
+            TRY(push(L, L->local_type[x]));
+            L->vals[L->nvals - 1].slot = L->local_slot[x];
+            break;
+        }
+        case 0x21: { /* local.set */
+            uint32_t x;
+            TRY(read_local(L, &x));
+            TRY(pop(L, L->local_type[x], &a));
+            store_local(L, x, a);
+            break;
+        }
+        case 0x22: { /* local.tee */
+            uint32_t x;
+            TRY(read_local(L, &x));
+            TRY(pop(L, L->local_type[x], &a));
+            store_local(L, x, a);
+            TRY(push(L, L->local_type[x]));
+            L->vals[L->nvals - 1].slot = L->local_slot[x];
+            break;
+        }
+        case 0x23: { /* global.get */
+            uint32_t x;
+            TRY(read_index(L, m->nglobals, "global", &x));
+            uint16_t dst = next_home(L);
+            if (live(L)) {
+                simple_op(L, OPC_GLOBAL_GET, dst);
+                e32(L, x);
+                end_simple(L);
+            }
+            TRY(push(L, m->globals[x].type));
+            break;
+        }
+        case 0x24: { /* global.set */
+            uint32_t x;
+            TRY(read_index(L, m->nglobals, "global", &x));
+            if (!m->globals[x].mutable_)
+                return wu_error(L->err, WEFT_INVALID, L->op_at, "global is immutable");
+            TRY(pop(L, m->globals[x].type, &a));
+            if (live(L)) {
+                barrier(L);
+                e16(L, OPC_GLOBAL_SET); e16(L, a.slot); e32(L, x);
+            }
+            break;
+        }
+        case 0x25: { /* table.get */
+            uint32_t x;
+            TRY(read_index(L, m->ntables, "table", &x));
+            TRY(pop(L, WEFT_I32, &a));
+            uint16_t dst = next_home(L);
+            if (live(L)) {
+                simple_op(L, OPC_TABLE_GET, dst);
+                e16(L, a.slot); e32(L, x);
+                end_simple(L);
+            }
+            TRY(push(L, m->tables[x].elem));
+            break;
+        }
+        case 0x26: { /* table.set */
+            uint32_t x;
+            TRY(read_index(L, m->ntables, "table", &x));
+            TRY(pop(L, m->tables[x].elem, &b));
+            TRY(pop(L, WEFT_I32, &a));
+            if (live(L)) {
+                barrier(L);
+                e16(L, OPC_TABLE_SET); e16(L, a.slot); e16(L, b.slot); e32(L, x);
+            }
+            break;
+        }
+        case 0x3F: { /* memory.size */
+            uint32_t x;
+            TRY(read_index(L, m->nmems, "memory", &x));
+            uint16_t dst = next_home(L);
+            if (live(L)) {
+                simple_op(L, OPC_MEMORY_SIZE, dst);
+                e32(L, x);
+                end_simple(L);
+            }
+            TRY(push(L, WEFT_I32));
+            break;
+        }
+        case 0x40: { /* memory.grow */
+            uint32_t x;
+            TRY(read_index(L, m->nmems, "memory", &x));
+            TRY(pop(L, WEFT_I32, &a));
+            uint16_t dst = next_home(L);
+            if (live(L)) {
+                barrier(L);
+                e16(L, OPC_MEMORY_GROW); e16(L, dst); e16(L, a.slot); e32(L, x);
+            }
+            TRY(push(L, WEFT_I32));
+            break;
+        }
+        case 0x41: { /* i32.const */
+            int32_t v;
+            TRY(wr_s32(r, &v));
+            uint16_t dst = next_home(L);
+            if (live(L)) {
+                simple_op(L, OPC_CONST32, dst);
+                e32(L, (uint32_t)v);
+                end_simple(L);
+            }
+            TRY(push(L, WEFT_I32));
+            break;
+        }
+        case 0x42: { /* i64.const */
+            int64_t v;
+            TRY(wr_s64(r, &v));
+            uint16_t dst = next_home(L);
+            if (live(L)) {
+                simple_op(L, OPC_CONST64, dst);
+                e64(L, (uint64_t)v);
+                end_simple(L);
+            }
+            TRY(push(L, WEFT_I64));
+            break;
+        }
+        case 0x43: { /* f32.const */
+            uint8_t bytes[4];
+            TRY(wr_fixed(r, bytes, 4));
+            uint32_t v = (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 |
+                         (uint32_t)bytes[2] << 16 | (uint32_t)bytes[3] << 24;
+            uint16_t dst = next_home(L);
+            if (live(L)) {
+                simple_op(L, OPC_CONST32, dst);
+                e32(L, v);
+                end_simple(L);
+            }
+            TRY(push(L, WEFT_F32));
+            break;
+        }
+        case 0x44: { /* f64.const */
+            uint8_t bytes[8];
+            TRY(wr_fixed(r, bytes, 8));
+            uint64_t v = 0;
+            for (int i = 7; i >= 0; i--)
+                v = v << 8 | bytes[i];
+            uint16_t dst = next_home(L);
+            if (live(L)) {
+                simple_op(L, OPC_CONST64, dst);
+                e64(L, v);
+                end_simple(L);
+            }
+            TRY(push(L, WEFT_F64));
+            break;
+        }
+        case 0xD0: { /* ref.null t */
+            uint8_t t;
+            size_t at = r->pos;
+            TRY(wr_byte(r, &t));
+            uint8_t rt;
+            if (t == 0x70) rt = WEFT_FUNCREF;
+            else if (t == 0x6F) rt = WEFT_EXTERNREF;
+            else return wu_error(L->err, WEFT_MALFORMED, at, "malformed reference type");
+            uint16_t dst = next_home(L);
+            if (live(L)) {
+                simple_op(L, OPC_CONST64, dst);
+                e64(L, 0);
+                end_simple(L);
+            }
+            TRY(push(L, rt));
+            break;
+        }
+        case 0xD1: { /* ref.is_null */
+            TRY(pop(L, WM_UNKNOWN, &a));
+            if (a.type != WM_UNKNOWN && !wm_is_ref(a.type))
+                return type_mismatch(L, WEFT_FUNCREF, a.type);
+            uint16_t dst = next_home(L);
+            if (live(L)) {
+                simple_op(L, OPC_REF_IS_NULL, dst);
+                e16(L, a.slot);
+                end_simple(L);
+            }
+            TRY(push(L, WEFT_I32));
+            break;
+        }
+        case 0xD2: { /* ref.func */
+            uint32_t x;
+            TRY(read_index(L, m->nfuncs, "function", &x));
+            if (!L->refs || !L->refs[x])
+                return wu_error(L->err, WEFT_INVALID, L->op_at,
+                                "undeclared function reference %u", x);
+            uint16_t dst = next_home(L);
+            if (live(L)) {
+                simple_op(L, OPC_REF_FUNC, dst);
+                e32(L, x);
+                end_simple(L);
+            }
+            TRY(push(L, WEFT_FUNCREF));
+            break;
+        }
+        case 0xFC:
+            TRY(op_prefix_fc(L));
+            break;
+        case 0xFD:
+            return wu_error(L->err, WEFT_UNSUPPORTED, L->op_at,
+                            "SIMD instructions are not supported");
+        default:
+            return wu_error(L->err, WEFT_MALFORMED, L->op_at,
+                            "illegal opcode 0x%x", opc);
+        }
+    }
+}
+
+weft_status wl_lower_function(weft_module *m, uint32_t funcidx,
+                              const uint8_t *bytes, size_t body_start,
+                              size_t body_end, const uint8_t *refs_declared,
+                              bool has_datacount, uint16_t **code,
+                              uint32_t *code_len, uint32_t *code_cap,
+                              weft_error *err)
+{
+    wl_ctx Lc;
+    wl_ctx *L = &Lc;
+    memset(L, 0, sizeof *L);
+    L->m = m;
+    L->e = m->engine;
+    L->err = err;
+    L->refs = refs_declared;
+    L->has_datacount = has_datacount;
+    L->r.bytes = bytes;
+    L->r.pos = body_start;
+    L->r.end = body_end;
+    L->r.err = err;
+    L->code = code;
+    L->len = code_len;
+    L->cap = code_cap;
+    L->op_at = body_start;
+
+    wm_func *f = &m->funcs[funcidx];
+    const weft_functype *ft = &m->types[f->type];
+    weft_status st = WEFT_OK;
+
+    /* locals: count the declared ones first */
+    uint32_t ngroups;
+    uint64_t total = ft->nparams;
+    size_t groups_at = L->r.pos;
+    TRY(wr_u32(&L->r, &ngroups));
+    for (uint32_t g = 0; g < ngroups; g++) {
+        uint32_t cnt;
+        TRY(wr_u32(&L->r, &cnt));
+        if (L->r.pos >= L->r.end)
+            return wr_eof(&L->r);
+        L->r.pos++;  /* the type is checked in the second pass */
+        total += cnt;
+        if (total > 0xFFFFFFFFull)
+            return wu_error(err, WEFT_MALFORMED, groups_at, "too many locals");
+    }
+    if (total > MAX_LOCALS)
+        return wu_error(err, WEFT_LIMIT, groups_at,
+                        "function has %llu locals; at most %u are supported",
+                        (unsigned long long)total, MAX_LOCALS);
+    L->nlocals = (uint32_t)total;
+    L->local_type = WU_NEW_ARRAY(L->e, uint8_t, L->nlocals);
+    L->local_slot = WU_NEW_ARRAY(L->e, uint16_t, L->nlocals);
+    if (!L->local_type || !L->local_slot) {
+        st = wu_error(err, WEFT_NOMEM, body_start, "out of memory");
+        goto done;
+    }
+    uint32_t slot = 0;
+    for (uint32_t i = 0; i < ft->nparams; i++) {
+        L->local_type[i] = (uint8_t)ft->params[i];
+        L->local_slot[i] = (uint16_t)slot;
+        slot += wm_slots_of((uint8_t)ft->params[i]);
+    }
+    uint32_t nparam_slots = slot;
+    L->r.pos = groups_at;
+    TRY(wr_u32(&L->r, &ngroups));
+    uint32_t li = ft->nparams;
+    for (uint32_t g = 0; g < ngroups; g++) {
+        uint32_t cnt;
+        TRY(wr_u32(&L->r, &cnt));
+        uint8_t t;
+        size_t at = L->r.pos;
+        uint8_t b2 = L->r.bytes[L->r.pos++];
+        switch (b2) {
+        case 0x7F: t = WEFT_I32; break;
+        case 0x7E: t = WEFT_I64; break;
+        case 0x7D: t = WEFT_F32; break;
+        case 0x7C: t = WEFT_F64; break;
+        case 0x70: t = WEFT_FUNCREF; break;
+        case 0x6F: t = WEFT_EXTERNREF; break;
+        case 0x7B:
+            st = wu_error(err, WEFT_UNSUPPORTED, at, "v128 is not supported");
+            goto done;
+        default:
+            st = wu_error(err, WEFT_MALFORMED, at, "malformed value type 0x%x", b2);
+            goto done;
+        }
+        for (uint32_t k = 0; k < cnt; k++, li++) {
+            L->local_type[li] = t;
+            L->local_slot[li] = (uint16_t)slot;
+            slot += wm_slots_of(t);
+        }
+    }
+    if (slot > MAX_FRAME / 2) {
+        st = wu_error(err, WEFT_LIMIT, groups_at, "too many local slots");
+        goto done;
+    }
+    L->temp_base = (uint16_t)slot;
+    L->max_slot = slot;
+
+    uint32_t rslots = 0;
+    for (uint32_t i = 0; i < ft->nresults; i++)
+        rslots += wm_slots_of((uint8_t)ft->results[i]);
+
+    f->code_off = *code_len;
+    st = push_ctrl(L, C_FUNC, 0, NULL, ft->nresults, ft->results, WEFT_I32);
+    if (!st)
+        st = lower_body(L);
+    if (!st && L->r.pos != body_end)
+        st = wu_error(err, WEFT_MALFORMED, L->r.pos, "section size mismatch (function body)");
+    if (!st && L->oom)
+        st = wu_error(err, WEFT_NOMEM, body_start, "out of memory");
+    if (st)
+        goto done;
+    f->code_len = *code_len - f->code_off;
+    f->nparam_slots = (uint16_t)nparam_slots;
+    f->nlocal_slots = (uint16_t)slot;
+    f->nresult_slots = (uint16_t)rslots;
+    {
+        uint32_t frame = L->max_slot;
+        if (frame < rslots)
+            frame = rslots;
+        if (frame > MAX_FRAME) {
+            st = wu_error(err, WEFT_LIMIT, body_start, "function frame too large");
+            goto done;
+        }
+        f->frame_slots = (uint16_t)frame;
+    }
+done:
+    WU_FREE_ARRAY(L->e, L->local_type, L->nlocals);
+    WU_FREE_ARRAY(L->e, L->local_slot, L->nlocals);
+    wu_free(L->e, L->vals, L->cap_vals * sizeof *L->vals);
+    wu_free(L->e, L->ctrls, L->cap_ctrls * sizeof *L->ctrls);
+    return st;
+}
+
+/* ---------------- constant expressions ---------------- */
+
+weft_status wl_const_expr(const weft_module *m, const uint8_t *bytes,
+                          size_t p, size_t limit, uint8_t want,
+                          uint32_t nglobals_visible, uint8_t *refs,
+                          size_t *end, weft_error *err)
+{
+    wr_reader r = {bytes, p, limit, err};
+    uint8_t stack[64];
+    uint32_t sp = 0;
+    for (;;) {
+        size_t at = r.pos;
+        uint8_t op;
+        TRY(wr_byte(&r, &op));
+        uint8_t push_t = WM_UNKNOWN;
+        switch (op) {
+        case 0x0B:
+            if (sp != 1 || (stack[0] != want))
+                return wu_error(err, WEFT_INVALID, at, "type mismatch in constant expression");
+            *end = r.pos;
+            return WEFT_OK;
+        case 0x41: { int32_t v; TRY(wr_s32(&r, &v)); push_t = WEFT_I32; break; }
+        case 0x42: { int64_t v; TRY(wr_s64(&r, &v)); push_t = WEFT_I64; break; }
+        case 0x43: { uint8_t b[4]; TRY(wr_fixed(&r, b, 4)); push_t = WEFT_F32; break; }
+        case 0x44: { uint8_t b[8]; TRY(wr_fixed(&r, b, 8)); push_t = WEFT_F64; break; }
+        case 0xD0: {
+            uint8_t t;
+            TRY(wr_byte(&r, &t));
+            if (t == 0x70) push_t = WEFT_FUNCREF;
+            else if (t == 0x6F) push_t = WEFT_EXTERNREF;
+            else return wu_error(err, WEFT_MALFORMED, at, "malformed reference type");
+            break;
+        }
+        case 0xD2: {
+            uint32_t x;
+            TRY(wr_u32(&r, &x));
+            if (x >= m->nfuncs)
+                return wu_error(err, WEFT_INVALID, at, "unknown function %u", x);
+            if (refs)
+                refs[x] = 1;
+            push_t = WEFT_FUNCREF;
+            break;
+        }
+        case 0x23: {
+            uint32_t x;
+            TRY(wr_u32(&r, &x));
+            if (x >= nglobals_visible || x >= m->nglobals)
+                return wu_error(err, WEFT_INVALID, at, "unknown global %u", x);
+            if (m->globals[x].mutable_)
+                return wu_error(err, WEFT_INVALID, at,
+                                "constant expression required (global.get of a mutable global)");
+            push_t = m->globals[x].type;
+            break;
+        }
+        case 0x6A: case 0x6B: case 0x6C:   /* i32.add sub mul */
+        case 0x7C: case 0x7D: case 0x7E: { /* i64.add sub mul */
+            uint8_t t = op <= 0x6C ? WEFT_I32 : WEFT_I64;
+            if (sp < 2 || stack[sp - 1] != t || stack[sp - 2] != t)
+                return wu_error(err, WEFT_INVALID, at, "type mismatch in constant expression");
+            sp--;
+            continue;
+        }
+        default:
+            return wu_error(err, WEFT_INVALID, at,
+                            "constant expression required (opcode 0x%x)", op);
+        }
+        if (sp == sizeof stack)
+            return wu_error(err, WEFT_LIMIT, at, "constant expression too deep");
+        stack[sp++] = push_t;
+    }
+}

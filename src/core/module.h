@@ -1,0 +1,163 @@
+/* module.h - the decoded, validated and lowered form of a core module.
+ *
+ * A module is plain data: types, import/export tables, segments and one
+ * buffer of internal code. Code and segment contents are addressed by
+ * offsets, never by pointers, so the whole module can be serialized. */
+#ifndef WEFT_MODULE_H
+#define WEFT_MODULE_H
+
+#include "core/util.h"
+
+/* Internal opcodes, from the one table. */
+enum {
+#define OP_SPECIAL(N, s) OPC_##N,
+#define OP_BIN(N, c, ti, to, vi, vo, e) OPC_##N,
+#define OP_UN(N, c, ti, to, vi, vo, e) OPC_##N,
+#define OP_BINT(N, c, ti, to, vi, vo, f) OPC_##N,
+#define OP_UNT(N, c, ti, to, vi, vo, f) OPC_##N,
+#define OP_LOAD(N, c, to, vo, ct, sz) OPC_##N,
+#define OP_STORE(N, c, ti, vi, ct, sz) OPC_##N,
+#include "core/opcodes.def"
+    OPC_COUNT_
+};
+
+extern const char *const wm_opcode_names[OPC_COUNT_];
+
+/* Value types use weft_valkind numbering. */
+#define WM_UNKNOWN 0xFF /* the bottom type of unreachable code */
+
+typedef struct wm_import {
+    const char *module, *name;
+    uint32_t module_len, name_len;
+    uint8_t kind;    /* weft_externkind */
+    uint32_t index;  /* index in the module's func/table/memory/global space */
+} wm_import;
+
+typedef struct wm_export {
+    const char *name;
+    uint32_t name_len;
+    uint8_t kind;
+    uint32_t index;
+} wm_export;
+
+typedef struct wm_func {
+    uint32_t type;          /* canonical type index */
+    uint32_t code_off;      /* in units of the code buffer */
+    uint32_t code_len;
+    uint16_t nparam_slots;  /* parameters */
+    uint16_t nlocal_slots;  /* parameters + declared locals */
+    uint16_t nresult_slots;
+    uint16_t frame_slots;   /* locals + deepest operand stack */
+} wm_func;
+
+typedef struct wm_table {
+    uint8_t elem;           /* WEFT_FUNCREF or WEFT_EXTERNREF */
+    weft_limits limits;
+    uint32_t init_off, init_len;  /* optional init expression in pool (len 0: null) */
+} wm_table;
+
+typedef struct wm_memory {
+    weft_limits limits;     /* in pages */
+    uint8_t page_log2;      /* 16 normally */
+    bool is64;
+} wm_memory;
+
+typedef struct wm_global {
+    uint8_t type;
+    bool mutable_;
+    uint32_t init_off, init_len;  /* const expression in pool */
+} wm_global;
+
+enum { WM_SEG_ACTIVE, WM_SEG_PASSIVE, WM_SEG_DECLARATIVE };
+
+typedef struct wm_elem {
+    uint8_t mode;
+    uint8_t type;           /* element reference type */
+    uint32_t table;
+    uint32_t offset_off, offset_len;  /* active: offset expression */
+    bool exprs;             /* items are pool offsets of expressions,
+                               otherwise function indices */
+    uint32_t count;
+    uint32_t *items;
+} wm_elem;
+
+typedef struct wm_data {
+    uint8_t mode;
+    uint32_t memory;
+    uint32_t offset_off, offset_len;
+    uint32_t bytes_off, bytes_len;    /* in pool */
+} wm_data;
+
+struct weft_module {
+    const weft_engine *engine;
+
+    uint32_t ntypes;
+    weft_functype *types;
+    uint32_t *type_canon;   /* type index -> first structurally equal one */
+    weft_valkind *valtypes; /* storage behind types[].params/results */
+    uint32_t nvaltypes;
+
+    uint32_t nimports;
+    wm_import *imports;
+
+    uint32_t nfuncs, nimported_funcs;
+    wm_func *funcs;
+    uint32_t ntables, nimported_tables;
+    wm_table *tables;
+    uint32_t nmems, nimported_mems;
+    wm_memory *mems;
+    uint32_t nglobals, nimported_globals;
+    wm_global *globals;
+
+    uint32_t nexports;
+    wm_export *exports;
+    uint32_t start;         /* UINT32_MAX: none */
+
+    uint32_t nelems;
+    wm_elem *elems;
+    uint32_t ndatas;
+    wm_data *datas;
+
+    uint16_t *code;         /* internal code of every function */
+    uint32_t code_len;      /* in units */
+    uint8_t *pool;          /* names, const expressions, segment bytes */
+    uint32_t pool_len;
+};
+
+/* Lowers one function body [body, body+len) that starts at byte offset
+ * base_off of the module; fills f and appends to the module's code. */
+typedef struct wl_ctx wl_ctx;
+weft_status wl_lower_function(weft_module *m, uint32_t funcidx,
+                              const uint8_t *bytes, size_t body_start,
+                              size_t body_end, const uint8_t *refs_declared,
+                              bool has_datacount,
+                              uint16_t **code, uint32_t *code_len,
+                              uint32_t *code_cap, weft_error *err);
+
+/* Validates a constant expression starting at bytes[pos]; on success sets
+ * *end past its 'end' opcode. nglobals_visible limits global.get. */
+weft_status wl_const_expr(const weft_module *m, const uint8_t *bytes,
+                          size_t pos, size_t limit, uint8_t want,
+                          uint32_t nglobals_visible, uint8_t *refs_declared,
+                          size_t *end, weft_error *err);
+
+/* LEB128 and the other readers, shared by decoder and lowering. */
+typedef struct wr_reader {
+    const uint8_t *bytes;
+    size_t pos, end;
+    weft_error *err;
+} wr_reader;
+
+weft_status wr_u32(wr_reader *r, uint32_t *out);
+weft_status wr_s32(wr_reader *r, int32_t *out);
+weft_status wr_s33(wr_reader *r, int64_t *out);
+weft_status wr_u64(wr_reader *r, uint64_t *out);
+weft_status wr_s64(wr_reader *r, int64_t *out);
+weft_status wr_byte(wr_reader *r, uint8_t *out);
+weft_status wr_fixed(wr_reader *r, void *out, size_t n);
+weft_status wr_eof(wr_reader *r);
+
+static inline bool wm_is_ref(uint8_t t) { return t == WEFT_FUNCREF || t == WEFT_EXTERNREF; }
+static inline uint32_t wm_slots_of(uint8_t t) { return t == WEFT_V128 ? 2u : 1u; }
+
+#endif

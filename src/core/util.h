@@ -1,0 +1,40 @@
+/* util.h - allocation through the engine hook, error reporting and a tiny
+ * formatter, shared by every layer of the core. No libc allocation, no stdio. */
+#ifndef WEFT_UTIL_H
+#define WEFT_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include "weft/weft.h"
+
+struct weft_engine {
+    weft_config cfg;
+};
+
+void *wu_alloc(const weft_engine *e, size_t size);          /* zeroed */
+void *wu_realloc(const weft_engine *e, void *p, size_t old_size, size_t new_size);
+void wu_free(const weft_engine *e, void *p, size_t size);
+#define WU_NEW_ARRAY(e, type, n) ((type *)wu_alloc((e), sizeof(type) * (size_t)(n)))
+#define WU_FREE_ARRAY(e, p, n) wu_free((e), (p), sizeof(*(p)) * (size_t)(n))
+
+/* printf subset: %s %d %u %x %c %zu %llu %lld %llx %%, with an optional
+ * 'l' (long) or 'z' (size_t) or 'll' modifier. Always NUL-terminates. */
+size_t wu_vfmt(char *buf, size_t cap, const char *fmt, va_list ap);
+size_t wu_fmt(char *buf, size_t cap, const char *fmt, ...);
+
+/* Fills err (if non-NULL) and returns status. */
+weft_status wu_error(weft_error *err, weft_status status, size_t offset,
+                     const char *fmt, ...);
+void wu_error_clear(weft_error *err);
+
+#if defined(__GNUC__) || defined(__clang__)
+#define WU_LIKELY(x) __builtin_expect(!!(x), 1)
+#define WU_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define WU_LIKELY(x) (x)
+#define WU_UNLIKELY(x) (x)
+#endif
+
+#endif

@@ -1,0 +1,624 @@
+/* interp.c - the interpreter: runs the slot-addressed internal code.
+ *
+ * Dispatch is token-threaded: each instruction starts with its opcode
+ * unit, looked up in a table of label addresses (computed goto) or in a
+ * switch. The code holds no addresses, so it can run from ROM. */
+#include "vm/runtime.h"
+#include "vm/numeric.h"
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#error "weft's memory access assumes a little-endian host"
+#endif
+
+typedef uint32_t VT_i32;
+typedef uint64_t VT_i64;
+typedef float VT_f32;
+typedef double VT_f64;
+
+#define S(i) fp[ip[i]]
+#define U32(i) ((uint32_t)ip[i] | (uint32_t)ip[(i) + 1] << 16)
+#define U64(i) ((uint64_t)U32(i) | (uint64_t)U32((i) + 2) << 32)
+#define REL(i) ((int32_t)U32(i))
+#define JUMP(i) (ip = ip + (i) + REL(i))
+
+#define LOAD_MEM()                                                            \
+    do {                                                                      \
+        weft_memory *m0_ = inst->mem0;                                        \
+        mbase = m0_ ? m0_->data : NULL;                                       \
+        msize = m0_ ? m0_->size : 0;                                          \
+    } while (0)
+
+#define TRAP(k)                                                               \
+    do {                                                                      \
+        trap = (k);                                                           \
+        goto trapped;                                                         \
+    } while (0)
+
+#if WEFT_COMPUTED_GOTO
+#define CASE(N) L_##N:
+#define NEXT() goto *dispatch_table[*ip]
+#else
+#define CASE(N) case OPC_##N:
+#define NEXT() goto dispatch
+#endif
+
+bool wv_functype_eq(const weft_functype *a, const weft_functype *b)
+{
+    if (a == b)
+        return true;
+    return a->nparams == b->nparams && a->nresults == b->nresults &&
+           !memcmp(a->params, b->params, a->nparams * sizeof *a->params) &&
+           !memcmp(a->results, b->results, a->nresults * sizeof *a->results);
+}
+
+static weft_val slot_to_val(weft_valkind k, const wv_slot *s)
+{
+    weft_val v;
+    memset(&v, 0, sizeof v);
+    v.kind = k;
+    switch (k) {
+    case WEFT_I32: v.of.i32 = (int32_t)s->i32; break;
+    case WEFT_F32: v.of.f32_bits = s->i32; break;
+    case WEFT_I64: v.of.i64 = (int64_t)s->i64; break;
+    case WEFT_F64: v.of.f64_bits = s->i64; break;
+    case WEFT_FUNCREF: v.of.funcref = (weft_func *)(uintptr_t)s->i64; break;
+    case WEFT_EXTERNREF: v.of.externref = (void *)(uintptr_t)s->i64; break;
+    case WEFT_V128: memcpy(v.of.v128, s, 16); break;
+    }
+    return v;
+}
+
+static void val_to_slot(const weft_val *v, wv_slot *s)
+{
+    switch (v->kind) {
+    case WEFT_I32: s->i64 = 0; s->i32 = (uint32_t)v->of.i32; break;
+    case WEFT_F32: s->i64 = 0; s->i32 = v->of.f32_bits; break;
+    case WEFT_I64: s->i64 = (uint64_t)v->of.i64; break;
+    case WEFT_F64: s->i64 = v->of.f64_bits; break;
+    case WEFT_FUNCREF: s->i64 = (uint64_t)(uintptr_t)v->of.funcref; break;
+    case WEFT_EXTERNREF: s->i64 = (uint64_t)(uintptr_t)v->of.externref; break;
+    case WEFT_V128: memcpy(s, v->of.v128, 16); break;
+    }
+}
+
+void wv_set_trap_msg(weft_store *st, const char *msg)
+{
+    if (msg) {
+        wu_fmt(st->trap_msg, sizeof st->trap_msg, "%s", msg);
+        st->has_trap_msg = true;
+    }
+}
+
+weft_trap_kind wv_call_host(weft_store *st, weft_func *f, weft_instance *caller,
+                            wv_slot *args)
+{
+    const weft_functype *ft = f->type;
+    weft_val small[16];
+    uint32_t n = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
+    weft_val *buf = small;
+    if (n * 2 > 16) {
+        buf = WU_NEW_ARRAY(st->engine, weft_val, (size_t)n * 2);
+        if (!buf) {
+            wv_set_trap_msg(st, "out of memory calling a host function");
+            return WEFT_TRAP_HOST;
+        }
+    }
+    weft_val *in = buf, *out = buf + n;
+    uint32_t si = 0;
+    for (uint32_t i = 0; i < ft->nparams; i++) {
+        in[i] = slot_to_val(ft->params[i], &args[si]);
+        si += wm_slots_of((uint8_t)ft->params[i]);
+    }
+    for (uint32_t i = 0; i < ft->nresults; i++) {
+        memset(&out[i], 0, sizeof out[i]);
+        out[i].kind = ft->results[i];
+    }
+    wv_slot *saved_top = st->stack_top;
+    uint32_t nslots = 0;
+    for (uint32_t i = 0; i < ft->nparams; i++)
+        nslots += wm_slots_of((uint8_t)ft->params[i]);
+    uint32_t rslots = 0;
+    for (uint32_t i = 0; i < ft->nresults; i++)
+        rslots += wm_slots_of((uint8_t)ft->results[i]);
+    st->stack_top = args + (nslots > rslots ? nslots : rslots);
+    weft_caller c = {st, caller};
+    weft_trap_kind k = f->host(&c, f->user, in, out);
+    st->stack_top = saved_top;
+    if (k == WEFT_TRAP_NONE) {
+        si = 0;
+        for (uint32_t i = 0; i < ft->nresults; i++) {
+            if (out[i].kind != ft->results[i]) {
+                wv_set_trap_msg(st, "host function returned a value of the wrong type");
+                k = WEFT_TRAP_HOST;
+                break;
+            }
+            val_to_slot(&out[i], &args[si]);
+            si += wm_slots_of((uint8_t)ft->results[i]);
+        }
+    }
+    if (buf != small)
+        WU_FREE_ARRAY(st->engine, buf, (size_t)n * 2);
+    return k;
+}
+
+/* Bounds check for a range [a, a+n) within size (all 64-bit, no overflow). */
+static inline bool range_ok(uint64_t a, uint64_t n, uint64_t size)
+{
+    return a <= size && n <= size - a;
+}
+
+weft_trap_kind wv_run(weft_store *st, const uint16_t *ip, wv_slot *fp,
+                      weft_instance *inst, wv_frame *base)
+{
+#if WEFT_COMPUTED_GOTO
+    static const void *const dispatch_table[OPC_COUNT_] = {
+#define OP_SPECIAL(N, s) &&L_##N,
+#define OP_BIN(N, c, ti, to, vi, vo, e) &&L_##N,
+#define OP_UN(N, c, ti, to, vi, vo, e) &&L_##N,
+#define OP_BINT(N, c, ti, to, vi, vo, f) &&L_##N,
+#define OP_UNT(N, c, ti, to, vi, vo, f) &&L_##N,
+#define OP_LOAD(N, c, to, vo, ct, sz) &&L_##N,
+#define OP_STORE(N, c, ti, vi, ct, sz) &&L_##N,
+#include "core/opcodes.def"
+    };
+#endif
+    uint8_t *mbase;
+    uint64_t msize;
+    int64_t fuel = st->fuel;
+    wv_frame *frame_top = st->frame_top;
+    wv_frame *const frames_end = st->frames_end;
+    wv_slot *const stack_end = st->stack_end;
+    weft_trap_kind trap = WEFT_TRAP_NONE;
+    weft_func *f;
+    wv_slot *nfp;
+    LOAD_MEM();
+    (void)fuel;
+
+#if WEFT_COMPUTED_GOTO
+    NEXT();
+#else
+dispatch:
+    switch ((uint16_t)*ip) {
+#endif
+
+#define OP_BIN(N, c, ti, to, vi, vo, expr)                                    \
+    CASE(N) {                                                                 \
+        VT_##vi a = S(2).vi, b = S(3).vi;                                     \
+        S(1).vo = (VT_##vo)(expr);                                            \
+        ip += 4;                                                              \
+        NEXT();                                                               \
+    }
+#define OP_UN(N, c, ti, to, vi, vo, expr)                                     \
+    CASE(N) {                                                                 \
+        VT_##vi a = S(2).vi;                                                  \
+        S(1).vo = (VT_##vo)(expr);                                            \
+        ip += 3;                                                              \
+        NEXT();                                                               \
+    }
+#define OP_BINT(N, c, ti, to, vi, vo, fn)                                     \
+    CASE(N) {                                                                 \
+        VT_##vi a = S(2).vi, b = S(3).vi;                                     \
+        VT_##vo r;                                                            \
+        weft_trap_kind k = fn(a, b, &r);                                      \
+        if (WU_UNLIKELY(k != WEFT_TRAP_NONE))                                 \
+            TRAP(k);                                                          \
+        S(1).vo = r;                                                          \
+        ip += 4;                                                              \
+        NEXT();                                                               \
+    }
+#define OP_UNT(N, c, ti, to, vi, vo, fn)                                      \
+    CASE(N) {                                                                 \
+        VT_##vi a = S(2).vi;                                                  \
+        VT_##vo r;                                                            \
+        weft_trap_kind k = fn(a, &r);                                         \
+        if (WU_UNLIKELY(k != WEFT_TRAP_NONE))                                 \
+            TRAP(k);                                                          \
+        S(1).vo = r;                                                          \
+        ip += 3;                                                              \
+        NEXT();                                                               \
+    }
+#define OP_LOAD(N, c, to, vo, ctype, size)                                    \
+    CASE(N) {                                                                 \
+        uint64_t ea = (uint64_t)S(2).i32 + U32(3);                            \
+        if (WU_UNLIKELY(ea + (size) > msize))                                 \
+            TRAP(WEFT_TRAP_MEMORY_OOB);                                       \
+        ctype v;                                                              \
+        memcpy(&v, mbase + ea, size);                                         \
+        S(1).vo = (VT_##vo)v;                                                 \
+        ip += 5;                                                              \
+        NEXT();                                                               \
+    }
+#define OP_STORE(N, c, ti, vi, ctype, size)                                   \
+    CASE(N) {                                                                 \
+        uint64_t ea = (uint64_t)S(1).i32 + U32(3);                            \
+        if (WU_UNLIKELY(ea + (size) > msize))                                 \
+            TRAP(WEFT_TRAP_MEMORY_OOB);                                       \
+        ctype v = (ctype)S(2).vi;                                             \
+        memcpy(mbase + ea, &v, size);                                         \
+        ip += 5;                                                              \
+        NEXT();                                                               \
+    }
+#include "core/opcodes.def"
+
+    CASE(UNREACHABLE) { TRAP(WEFT_TRAP_UNREACHABLE); }
+
+    CASE(BR) {
+        JUMP(1);
+        NEXT();
+    }
+    CASE(BR_IF) {
+        if (S(1).i32)
+            JUMP(2);
+        else
+            ip += 4;
+        NEXT();
+    }
+    CASE(BR_UNLESS) {
+        if (!S(1).i32)
+            JUMP(2);
+        else
+            ip += 4;
+        NEXT();
+    }
+    CASE(BR_TABLE) {
+        uint32_t idx = S(1).i32, n = U32(2);
+        if (idx > n)
+            idx = n;
+        JUMP(4 + 2 * idx);
+        NEXT();
+    }
+
+    CASE(RETURN1) {
+        fp[0] = S(1);
+        goto do_return;
+    }
+    CASE(RETURN) {
+    do_return:
+        frame_top--;
+        ip = frame_top->ret_ip;
+        if (!ip) {
+            st->frame_top = frame_top;
+            st->fuel = fuel;
+            return WEFT_TRAP_NONE;
+        }
+        fp = frame_top->fp;
+        inst = frame_top->inst;
+        LOAD_MEM();
+        NEXT();
+    }
+
+    CASE(CALL) {
+        f = inst->funcs[U32(1)];
+        nfp = fp + ip[3];
+        ip += 4;
+        goto do_call;
+    }
+    CASE(CALL_INDIRECT) {
+        weft_table *t = inst->tables[U32(3)];
+        uint32_t idx = S(6).i32;
+        if (WU_UNLIKELY(idx >= t->size))
+            TRAP(WEFT_TRAP_TABLE_OOB);
+        f = (weft_func *)(uintptr_t)t->elems[idx];
+        if (WU_UNLIKELY(!f))
+            TRAP(WEFT_TRAP_UNINIT_ELEMENT);
+        const weft_functype *want = &inst->module->types[U32(1)];
+        if (WU_UNLIKELY(f->type != want && !wv_functype_eq(f->type, want)))
+            TRAP(WEFT_TRAP_INDIRECT_TYPE);
+        nfp = fp + ip[5];
+        ip += 7;
+        goto do_call;
+    }
+do_call:
+    if (f->kind == WV_FUNC_HOST) {
+        st->fuel = fuel;
+        st->frame_top = frame_top;
+        weft_trap_kind k = wv_call_host(st, f, inst, nfp);
+        fuel = st->fuel;
+        LOAD_MEM();
+        if (k != WEFT_TRAP_NONE)
+            TRAP(k);
+        NEXT();
+    }
+    if (WU_UNLIKELY(nfp + f->frame_slots > stack_end || frame_top == frames_end))
+        TRAP(WEFT_TRAP_STACK_EXHAUSTED);
+    frame_top->ret_ip = ip;
+    frame_top->fp = fp;
+    frame_top->inst = inst;
+    frame_top++;
+    memset(nfp + f->nparam_slots, 0,
+           (size_t)(f->nlocal_slots - f->nparam_slots) * sizeof(wv_slot));
+    fp = nfp;
+    ip = f->code;
+    if (f->inst != inst) {
+        inst = f->inst;
+        LOAD_MEM();
+    }
+#if WEFT_FUEL
+    if (WU_UNLIKELY(--fuel < 0 || st->interrupt))
+        goto out_of_fuel;
+#endif
+    NEXT();
+
+    CASE(RETURN_CALL) {
+        f = inst->funcs[U32(1)];
+        nfp = fp + ip[3];
+        goto do_tail_call;
+    }
+    CASE(RETURN_CALL_INDIRECT) {
+        weft_table *t = inst->tables[U32(3)];
+        uint32_t idx = S(6).i32;
+        if (WU_UNLIKELY(idx >= t->size))
+            TRAP(WEFT_TRAP_TABLE_OOB);
+        f = (weft_func *)(uintptr_t)t->elems[idx];
+        if (WU_UNLIKELY(!f))
+            TRAP(WEFT_TRAP_UNINIT_ELEMENT);
+        const weft_functype *want = &inst->module->types[U32(1)];
+        if (WU_UNLIKELY(f->type != want && !wv_functype_eq(f->type, want)))
+            TRAP(WEFT_TRAP_INDIRECT_TYPE);
+        nfp = fp + ip[5];
+        goto do_tail_call;
+    }
+do_tail_call:
+    if (f->kind == WV_FUNC_HOST) {
+        st->fuel = fuel;
+        st->frame_top = frame_top;
+        weft_trap_kind k = wv_call_host(st, f, inst, nfp);
+        fuel = st->fuel;
+        if (k != WEFT_TRAP_NONE)
+            TRAP(k);
+        uint32_t rs = 0;
+        for (uint32_t i = 0; i < f->type->nresults; i++)
+            rs += wm_slots_of((uint8_t)f->type->results[i]);
+        memmove(fp, nfp, rs * sizeof(wv_slot));
+        goto do_return;
+    }
+    if (WU_UNLIKELY(fp + f->frame_slots > stack_end))
+        TRAP(WEFT_TRAP_STACK_EXHAUSTED);
+    memmove(fp, nfp, f->nparam_slots * sizeof(wv_slot));
+    memset(fp + f->nparam_slots, 0,
+           (size_t)(f->nlocal_slots - f->nparam_slots) * sizeof(wv_slot));
+    ip = f->code;
+    if (f->inst != inst) {
+        inst = f->inst;
+        LOAD_MEM();
+    }
+#if WEFT_FUEL
+    if (WU_UNLIKELY(--fuel < 0 || st->interrupt))
+        goto out_of_fuel;
+#endif
+    NEXT();
+
+    CASE(LOOP_CHECK) {
+#if WEFT_FUEL
+        if (WU_UNLIKELY(--fuel < 0 || st->interrupt))
+            goto out_of_fuel;
+#endif
+        ip += 1;
+        NEXT();
+    }
+
+    CASE(MOV) {
+        S(1) = S(2);
+        ip += 3;
+        NEXT();
+    }
+    CASE(CONST32) {
+        S(1).i32 = U32(2);
+        ip += 4;
+        NEXT();
+    }
+    CASE(CONST64) {
+        S(1).i64 = U64(2);
+        ip += 6;
+        NEXT();
+    }
+    CASE(SELECT) {
+        S(1) = S(4).i32 ? S(2) : S(3);
+        ip += 5;
+        NEXT();
+    }
+    CASE(GLOBAL_GET) {
+        S(1) = inst->globals[U32(2)]->val[0];
+        ip += 4;
+        NEXT();
+    }
+    CASE(GLOBAL_SET) {
+        inst->globals[U32(2)]->val[0] = S(1);
+        ip += 4;
+        NEXT();
+    }
+    CASE(REF_IS_NULL) {
+        S(1).i32 = S(2).i64 == 0;
+        ip += 3;
+        NEXT();
+    }
+    CASE(REF_FUNC) {
+        S(1).i64 = (uint64_t)(uintptr_t)inst->funcs[U32(2)];
+        ip += 4;
+        NEXT();
+    }
+
+    CASE(LOAD_M) {
+        weft_memory *m = inst->mems[U32(6)];
+        uint64_t ea = (uint64_t)S(3).i32 + U32(4);
+        wv_slot *d = &S(2);
+        switch (ip[1]) {
+#define OP_LOAD(N, c, to, vo, ctype, sz)                                      \
+        case OPC_##N: {                                                       \
+            if (WU_UNLIKELY(ea + (sz) > m->size))                             \
+                TRAP(WEFT_TRAP_MEMORY_OOB);                                   \
+            ctype v;                                                          \
+            memcpy(&v, m->data + ea, sz);                                     \
+            d->vo = (VT_##vo)v;                                               \
+            break;                                                            \
+        }
+#include "core/opcodes.def"
+        }
+        ip += 8;
+        NEXT();
+    }
+    CASE(STORE_M) {
+        weft_memory *m = inst->mems[U32(6)];
+        uint64_t ea = (uint64_t)S(2).i32 + U32(4);
+        wv_slot *v0 = &S(3);
+        switch (ip[1]) {
+#define OP_STORE(N, c, ti, vi, ctype, sz)                                     \
+        case OPC_##N: {                                                       \
+            if (WU_UNLIKELY(ea + (sz) > m->size))                             \
+                TRAP(WEFT_TRAP_MEMORY_OOB);                                   \
+            ctype v = (ctype)v0->vi;                                          \
+            memcpy(m->data + ea, &v, sz);                                     \
+            break;                                                            \
+        }
+#include "core/opcodes.def"
+        }
+        ip += 8;
+        NEXT();
+    }
+    CASE(MEMORY_SIZE) {
+        weft_memory *m = inst->mems[U32(2)];
+        S(1).i32 = (uint32_t)(m->size >> m->page_log2);
+        ip += 4;
+        NEXT();
+    }
+    CASE(MEMORY_GROW) {
+        weft_memory *m = inst->mems[U32(3)];
+        S(1).i32 = (uint32_t)wv_memory_grow(m, S(2).i32);
+        LOAD_MEM();
+        ip += 5;
+        NEXT();
+    }
+    CASE(MEMORY_FILL) {
+        weft_memory *m = inst->mems[U32(4)];
+        uint64_t d = S(1).i32, n = S(3).i32;
+        if (WU_UNLIKELY(!range_ok(d, n, m->size)))
+            TRAP(WEFT_TRAP_MEMORY_OOB);
+        if (n)
+            memset(m->data + d, (int)(uint8_t)S(2).i32, (size_t)n);
+        ip += 6;
+        NEXT();
+    }
+    CASE(MEMORY_COPY) {
+        weft_memory *dm = inst->mems[U32(4)], *sm = inst->mems[U32(6)];
+        uint64_t d = S(1).i32, s = S(2).i32, n = S(3).i32;
+        if (WU_UNLIKELY(!range_ok(d, n, dm->size) || !range_ok(s, n, sm->size)))
+            TRAP(WEFT_TRAP_MEMORY_OOB);
+        if (n)
+            memmove(dm->data + d, sm->data + s, (size_t)n);
+        ip += 8;
+        NEXT();
+    }
+    CASE(MEMORY_INIT) {
+        uint32_t x = U32(4);
+        weft_memory *m = inst->mems[U32(6)];
+        const wm_data *ds = &inst->module->datas[x];
+        uint64_t seglen = inst->data_dropped[x] ? 0 : ds->bytes_len;
+        uint64_t d = S(1).i32, s = S(2).i32, n = S(3).i32;
+        if (WU_UNLIKELY(!range_ok(s, n, seglen) || !range_ok(d, n, m->size)))
+            TRAP(WEFT_TRAP_MEMORY_OOB);
+        if (n)
+            memcpy(m->data + d, inst->module->pool + ds->bytes_off + s, (size_t)n);
+        ip += 8;
+        NEXT();
+    }
+    CASE(DATA_DROP) {
+        inst->data_dropped[U32(1)] = 1;
+        ip += 3;
+        NEXT();
+    }
+    CASE(TABLE_GET) {
+        weft_table *t = inst->tables[U32(3)];
+        uint32_t i = S(2).i32;
+        if (WU_UNLIKELY(i >= t->size))
+            TRAP(WEFT_TRAP_TABLE_OOB);
+        S(1).i64 = t->elems[i];
+        ip += 5;
+        NEXT();
+    }
+    CASE(TABLE_SET) {
+        weft_table *t = inst->tables[U32(3)];
+        uint32_t i = S(1).i32;
+        if (WU_UNLIKELY(i >= t->size))
+            TRAP(WEFT_TRAP_TABLE_OOB);
+        t->elems[i] = S(2).i64;
+        ip += 5;
+        NEXT();
+    }
+    CASE(TABLE_SIZE) {
+        S(1).i32 = inst->tables[U32(2)]->size;
+        ip += 4;
+        NEXT();
+    }
+    CASE(TABLE_GROW) {
+        weft_table *t = inst->tables[U32(4)];
+        S(1).i32 = (uint32_t)wv_table_grow(st, t, S(3).i32, S(2).i64);
+        ip += 6;
+        NEXT();
+    }
+    CASE(TABLE_FILL) {
+        weft_table *t = inst->tables[U32(4)];
+        uint64_t i = S(1).i32, n = S(3).i32;
+        if (WU_UNLIKELY(!range_ok(i, n, t->size)))
+            TRAP(WEFT_TRAP_TABLE_OOB);
+        uint64_t v = S(2).i64;
+        for (uint64_t k = 0; k < n; k++)
+            t->elems[i + k] = v;
+        ip += 6;
+        NEXT();
+    }
+    CASE(TABLE_COPY) {
+        weft_table *dt = inst->tables[U32(4)], *stt = inst->tables[U32(6)];
+        uint64_t d = S(1).i32, s = S(2).i32, n = S(3).i32;
+        if (WU_UNLIKELY(!range_ok(d, n, dt->size) || !range_ok(s, n, stt->size)))
+            TRAP(WEFT_TRAP_TABLE_OOB);
+        if (n)
+            memmove(dt->elems + d, stt->elems + s, (size_t)n * sizeof(uint64_t));
+        ip += 8;
+        NEXT();
+    }
+    CASE(TABLE_INIT) {
+        uint32_t x = U32(4);
+        weft_table *t = inst->tables[U32(6)];
+        uint64_t d = S(1).i32, s = S(2).i32, n = S(3).i32;
+        if (WU_UNLIKELY(!range_ok(s, n, inst->elem_sizes[x]) || !range_ok(d, n, t->size)))
+            TRAP(WEFT_TRAP_TABLE_OOB);
+        if (n)
+            memcpy(t->elems + d, inst->elem_refs[x] + s, (size_t)n * sizeof(uint64_t));
+        ip += 8;
+        NEXT();
+    }
+    CASE(ELEM_DROP) {
+        inst->elem_sizes[U32(1)] = 0;
+        ip += 3;
+        NEXT();
+    }
+
+#if !WEFT_COMPUTED_GOTO
+    default:
+        TRAP(WEFT_TRAP_UNREACHABLE);
+    }
+#endif
+
+#if WEFT_FUEL
+out_of_fuel: {
+    weft_trap_kind k = st->interrupt ? WEFT_TRAP_INTERRUPTED : WEFT_TRAP_OUT_OF_FUEL;
+    if (fuel < 0)
+        fuel = 0;
+    if (st->depth == 1) {
+        /* resumable: keep the activation and where to continue */
+        st->suspended = true;
+        st->susp_ip = ip;
+        st->susp_fp = fp;
+        st->susp_inst = inst;
+        st->frame_top = frame_top;
+        st->fuel = fuel;
+        return k;
+    }
+    trap = k;
+}
+#endif
+trapped:
+    st->frame_top = base;
+    st->fuel = fuel;
+    return trap;
+}

@@ -1,0 +1,4 @@
+;; _start never returns: used with --fuel.
+(module
+  (func (export "_start")
+    (loop br 0)))

@@ -1,0 +1,4 @@
+;; _start traps.
+(module
+  (func (export "_start")
+    unreachable))
