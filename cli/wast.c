@@ -709,7 +709,7 @@ typedef struct action_result {
     weft_error err;
     weft_val *vals;     /* malloc'd */
     size_t nvals;
-    char what[160];     /* 'add(...)' or 'get "g"', for messages */
+    char what[160];     /* '"add"(i32:1)' or 'get "g"', for messages */
 } action_result;
 
 /* Runs the action of cmd. PASS means it ran (res->status says how it
@@ -733,8 +733,11 @@ static outcome run_action(runner *r, const json *cmd, action_result *res)
     bool invoke = strcmp(type, "invoke") == 0;
     if (!invoke && strcmp(type, "get") != 0)
         return result(r, FAIL, "bad JSON: unknown action type \"%s\"", type);
+    const char *mod = json_get_string(action, "module");
     if (!invoke)
         sb_printf(&what, "get ");
+    if (mod)
+        sb_printf(&what, "%s ", mod);
     sb_name(&what, name, name_len);
 
     weft_instance *inst;
@@ -1147,7 +1150,10 @@ static void finish(runner *r, outcome o)
         break;
     case FAIL:
         r->failed++;
-        printf("%s:%ld: %s: %s\n", r->source, r->line, r->cmd, r->msg);
+        if (r->line > 0)
+            printf("%s:%ld: %s: %s\n", r->source, r->line, r->cmd, r->msg);
+        else
+            printf("%s: %s: %s\n", r->source, r->cmd, r->msg);
         break;
     case SKIP:
         r->skipped++;

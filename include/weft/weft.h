@@ -120,6 +120,11 @@ typedef struct weft_error {
 typedef void *(*weft_realloc_fn)(void *ud, void *ptr, size_t old_size,
                                  size_t new_size);
 
+/* Proposals that change how existing modules decode or validate, and so can
+ * be turned off for conformance with an older standard. */
+#define WEFT_FEATURE_MULTI_MEMORY (1u << 0)
+#define WEFT_FEATURES_ALL (WEFT_FEATURE_MULTI_MEMORY)
+
 typedef struct weft_config {
     weft_realloc_fn alloc;      /* NULL: the port's default allocator */
     void *alloc_ud;
@@ -127,6 +132,7 @@ typedef struct weft_config {
     uint32_t max_call_depth;    /* wasm call frames per store */
     uint64_t max_memory_bytes;  /* per memory; memory.grow returns -1 past it */
     uint32_t max_table_elems;   /* per table; table.grow returns -1 past it */
+    uint32_t features;          /* WEFT_FEATURE_* bits; default: all */
 } weft_config;
 
 /* Fills *cfg with the defaults from config.h. */

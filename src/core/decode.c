@@ -38,6 +38,7 @@ static weft_status leb(wr_reader *r, unsigned bits, bool sign, uint64_t *out)
     unsigned shift = 0;
     size_t start = r->pos;
     uint8_t b;
+    *out = 0;
     for (;;) {
         if (r->pos >= r->end)
             return wu_error(r->err, WEFT_MALFORMED, r->pos,
@@ -213,6 +214,7 @@ static weft_status read_name(decoder *d, const char **out, uint32_t *len_out)
 static weft_status read_valtype(decoder *d, uint8_t *out)
 {
     uint8_t b;
+    *out = 0;
     size_t at = d->r.pos;
     TRY(wr_byte(&d->r, &b));
     switch (b) {
@@ -244,13 +246,10 @@ static weft_status read_limits(decoder *d, weft_limits *lim, bool memory,
     size_t at = d->r.pos;
     TRY(wr_byte(&d->r, &flags));
     uint8_t allowed = memory ? 0x0D : 0x01;
-    if (flags & ~allowed) {
-        if (memory && (flags & 0x02))
-            return wu_error(d->err, WEFT_UNSUPPORTED, at,
-                            "shared memories are not supported");
+    if (flags & ~allowed)
         return wu_error(d->err, WEFT_MALFORMED, at,
-                        "integer too large (limits flags 0x%x)", flags);
-    }
+                        "integer too large (limits flags 0x%x%s)", flags,
+                        memory && (flags & 0x02) ? ": shared memories are not supported" : "");
     bool m64 = (flags & 0x04) != 0;
     if (m64)
         return wu_error(d->err, WEFT_UNSUPPORTED, at,
@@ -700,7 +699,7 @@ static weft_status sec_code(decoder *d)
             return bad(d, sat, "unexpected end (function body size)");
         size_t body_end = d->r.pos + size;
         TRY(wl_lower_function(m, m->nimported_funcs + i, d->r.bytes, d->r.pos,
-                              body_end, d->refs, d->has_datacount, &m->code,
+                              body_end, d->refs, d->has_datacount, d->datacount, &m->code,
                               &m->code_len, &cap, d->err));
         d->r.pos = body_end;
     }
@@ -923,6 +922,11 @@ weft_status weft_module_new(weft_engine *engine, const uint8_t *bytes,
     if (!saw_code && d.nfunc_decls != 0) {
         st = wu_error(err, WEFT_MALFORMED, len,
                       "function and code section have inconsistent lengths");
+        goto fail;
+    }
+    if (m->nmems > 1 && !(engine->cfg.features & WEFT_FEATURE_MULTI_MEMORY)) {
+        st = wu_error(err, WEFT_INVALID, WEFT_NO_OFFSET,
+                      "multiple memories (the multi-memory feature is off)");
         goto fail;
     }
     if (d.has_datacount && d.datacount != m->ndatas) {

@@ -75,6 +75,8 @@ struct wl_ctx {
     weft_error *err;
     const uint8_t *refs;
     bool has_datacount;
+    uint32_t datacount;
+    bool multi_memory;
 
     /* locals */
     uint32_t nlocals;
@@ -360,6 +362,28 @@ static weft_status check_label(wl_ctx *L, const wl_ctrl *target)
     return WEFT_OK;
 }
 
+/* Pops n values of the given types and pushes them back, keeping where
+ * they are. In unreachable code this turns missing entries into typed ones,
+ * as validation's pop-then-push of a label's types requires. */
+static weft_status retype_top(wl_ctx *L, uint32_t n, const weft_valkind *types)
+{
+    wl_val small[8];
+    wl_val *saved = n <= 8 ? small : WU_NEW_ARRAY(L->e, wl_val, n);
+    if (!saved)
+        return wu_error(L->err, WEFT_NOMEM, L->op_at, "out of memory");
+    weft_status st = WEFT_OK;
+    for (uint32_t i = n; i-- > 0 && !st;)
+        st = pop(L, (uint8_t)types[i], &saved[i]);
+    for (uint32_t i = 0; i < n && !st; i++) {
+        st = push(L, (uint8_t)types[i]);
+        if (!st && saved[i].home == L->vals[L->nvals - 1].home)
+            L->vals[L->nvals - 1].slot = saved[i].slot;
+    }
+    if (saved != small)
+        WU_FREE_ARRAY(L->e, saved, n);
+    return st;
+}
+
 static bool need_moves(wl_ctx *L, const wl_ctrl *target)
 {
     uint32_t n = label_arity(target);
@@ -491,22 +515,7 @@ static weft_status enter_block(wl_ctx *L, uint8_t kind)
     wl_val cond = {0, 0, 0};
     if (kind == C_IF)
         TRY(pop(L, WEFT_I32, &cond));
-    /* check the params; pop and push them back keeping where they are */
-    wl_val small[8];
-    wl_val *saved = np <= 8 ? small : WU_NEW_ARRAY(L->e, wl_val, np);
-    if (!saved)
-        return wu_error(L->err, WEFT_NOMEM, L->op_at, "out of memory");
-    weft_status st = WEFT_OK;
-    for (uint32_t i = np; i-- > 0 && !st;)
-        st = pop(L, (uint8_t)p[i], &saved[i]);
-    for (uint32_t i = 0; i < np && !st; i++) {
-        st = push(L, (uint8_t)p[i]);
-        if (!st && saved[i].home == L->vals[L->nvals - 1].home)
-            L->vals[L->nvals - 1].slot = saved[i].slot;
-    }
-    if (saved != small)
-        WU_FREE_ARRAY(L->e, saved, np);
-    TRY(st);
+    TRY(retype_top(L, np, p));
     materialize_all(L);
     barrier(L);
     bool was_live = live(L);
@@ -620,11 +629,12 @@ static weft_status get_label(wl_ctx *L, wl_ctrl **out)
 
 static weft_status op_br_if(wl_ctx *L)
 {
-    wl_ctrl *t;
+    wl_ctrl *t = NULL;
     TRY(get_label(L, &t));
     wl_val cond;
     TRY(pop(L, WEFT_I32, &cond));
     TRY(check_label(L, t));
+    TRY(retype_top(L, label_arity(t), label_types(t)));
     if (!live(L))
         return WEFT_OK;
     barrier(L);
@@ -864,7 +874,7 @@ static weft_status memarg(wl_ctx *L, uint32_t natural_log2, uint32_t *mem,
     size_t at = L->r.pos;
     TRY(wr_u32(&L->r, &align));
     *mem = 0;
-    if (align & 0x40) {
+    if ((align & 0x40) && L->multi_memory) {
         align &= ~0x40u;
         TRY(wr_u32(&L->r, mem));
     }
@@ -890,6 +900,23 @@ static weft_status read_index(wl_ctx *L, uint32_t limit, const char *what, uint3
     TRY(wr_u32(&L->r, x));
     if (*x >= limit)
         return wu_error(L->err, WEFT_INVALID, at, "unknown %s %u", what, *x);
+    return WEFT_OK;
+}
+
+/* memory.size and memory.grow: a memory index, or without multi-memory a
+ * single zero byte. */
+static weft_status read_memidx(wl_ctx *L, uint32_t *x)
+{
+    if (L->multi_memory)
+        return read_index(L, L->m->nmems, "memory", x);
+    uint8_t b;
+    size_t at = L->r.pos;
+    TRY(wr_byte(&L->r, &b));
+    if (b != 0)
+        return wu_error(L->err, WEFT_MALFORMED, at, "zero byte expected");
+    *x = 0;
+    if (L->m->nmems == 0)
+        return wu_error(L->err, WEFT_INVALID, at, "unknown memory 0");
     return WEFT_OK;
 }
 
@@ -924,7 +951,7 @@ static weft_status op_prefix_fc(wl_ctx *L)
     case 8: /* memory.init data mem */
         TRY(need_datacount(L));
         TRY(wr_u32(&L->r, &x));
-        if (x >= m->ndatas && L->has_datacount)
+        if (x >= L->datacount)
             return wu_error(L->err, WEFT_INVALID, L->op_at, "unknown data segment %u", x);
         TRY(read_index(L, m->nmems, "memory", &y));
         TRY(pop(L, WEFT_I32, &c));
@@ -939,7 +966,7 @@ static weft_status op_prefix_fc(wl_ctx *L)
     case 9: /* data.drop */
         TRY(need_datacount(L));
         TRY(wr_u32(&L->r, &x));
-        if (x >= m->ndatas && L->has_datacount)
+        if (x >= L->datacount)
             return wu_error(L->err, WEFT_INVALID, L->op_at, "unknown data segment %u", x);
         if (live(L)) {
             barrier(L);
@@ -1139,7 +1166,7 @@ static weft_status lower_body(wl_ctx *L)
                 return WEFT_OK;
             break;
         case 0x0C: { /* br */
-            wl_ctrl *t;
+            wl_ctrl *t = NULL;
             TRY(get_label(L, &t));
             TRY(check_label(L, t));
             if (live(L))
@@ -1277,7 +1304,7 @@ static weft_status lower_body(wl_ctx *L)
         }
         case 0x3F: { /* memory.size */
             uint32_t x;
-            TRY(read_index(L, m->nmems, "memory", &x));
+            TRY(read_memidx(L, &x));
             uint16_t dst = next_home(L);
             if (live(L)) {
                 simple_op(L, OPC_MEMORY_SIZE, dst);
@@ -1289,7 +1316,7 @@ static weft_status lower_body(wl_ctx *L)
         }
         case 0x40: { /* memory.grow */
             uint32_t x;
-            TRY(read_index(L, m->nmems, "memory", &x));
+            TRY(read_memidx(L, &x));
             TRY(pop(L, WEFT_I32, &a));
             uint16_t dst = next_home(L);
             if (live(L)) {
@@ -1413,7 +1440,7 @@ static weft_status lower_body(wl_ctx *L)
 weft_status wl_lower_function(weft_module *m, uint32_t funcidx,
                               const uint8_t *bytes, size_t body_start,
                               size_t body_end, const uint8_t *refs_declared,
-                              bool has_datacount, uint16_t **code,
+                              bool has_datacount, uint32_t datacount, uint16_t **code,
                               uint32_t *code_len, uint32_t *code_cap,
                               weft_error *err)
 {
@@ -1425,6 +1452,8 @@ weft_status wl_lower_function(weft_module *m, uint32_t funcidx,
     L->err = err;
     L->refs = refs_declared;
     L->has_datacount = has_datacount;
+    L->datacount = datacount;
+    L->multi_memory = (m->engine->cfg.features & WEFT_FEATURE_MULTI_MEMORY) != 0;
     L->r.bytes = bytes;
     L->r.pos = body_start;
     L->r.end = body_end;

@@ -130,7 +130,7 @@ typedef struct wl_ctx wl_ctx;
 weft_status wl_lower_function(weft_module *m, uint32_t funcidx,
                               const uint8_t *bytes, size_t body_start,
                               size_t body_end, const uint8_t *refs_declared,
-                              bool has_datacount,
+                              bool has_datacount, uint32_t datacount,
                               uint16_t **code, uint32_t *code_len,
                               uint32_t *code_cap, weft_error *err);
 

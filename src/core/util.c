@@ -210,6 +210,7 @@ void weft_config_default(weft_config *cfg)
     cfg->max_call_depth = WEFT_DEFAULT_MAX_CALL_DEPTH;
     cfg->max_memory_bytes = WEFT_DEFAULT_MAX_MEMORY_BYTES;
     cfg->max_table_elems = WEFT_DEFAULT_MAX_TABLE_ELEMS;
+    cfg->features = WEFT_FEATURES_ALL;
 }
 
 weft_engine *weft_engine_new(const weft_config *cfg)
