@@ -6,7 +6,7 @@
 #ifndef WEFT_CLI_H
 #define WEFT_CLI_H
 
-/* weft wast [-v] [--expected-failures FILE] SCRIPT.json
+/* weft wast [-v] [--expected-failures FILE] [--disable FEATURE] SCRIPT.json
  * Runs a spec test script converted by wast2json. Exit status 0 iff no
  * command failed, 1 if some did, 2 on a usage error. */
 int weft_cli_wast(int argc, char **argv);

@@ -23,7 +23,7 @@ typedef enum outcome { PASS, FAIL, SKIP } outcome;
 typedef struct xfail {
     long line;          /* the command's line in the .wast */
     char *reason;
-    char *where;        /* "list-file:N", for messages */
+    unsigned list_line; /* where it is in the list */
     bool used;
 } xfail;
 
@@ -60,6 +60,7 @@ static const struct {
 
 struct runner {
     bool verbose;
+    uint32_t features_off;  /* WEFT_FEATURE_* bits turned off */
     const char *json_path;
     const char *source;     /* the .wast named by the script */
     char *dir;              /* the JSON file's directory, with '/', or "" */
@@ -75,6 +76,7 @@ struct runner {
     size_t nnames, capnames;
     weft_instance *current; /* the last module, NULL if it failed */
 
+    const char *xfail_path;
     xfail *xfails;
     size_t nxfails, capxfails;
     char *file_reason;      /* the whole script is an expected failure */
@@ -274,10 +276,11 @@ static void list_error(runner *r, const char *path, unsigned lineno,
     r->xfail_error = true;
 }
 
-/* Reads the entries of the list at path that name r->source. Lines are
- * "<file>:<line> <reason>" or "<file> <reason>"; '#' starts a comment. */
-static void load_xfails(runner *r, const char *path)
+/* Reads the entries of the list r->xfail_path that name r->source. Lines
+ * are "<file>:<line> <reason>" or "<file> <reason>"; '#' starts a comment. */
+static void load_xfails(runner *r)
 {
+    const char *path = r->xfail_path;
     char *text;
     size_t len;
     char err[512];
@@ -365,32 +368,27 @@ static void load_xfails(runner *r, const char *path)
             r->xfails = nx;
             r->capxfails = ncap;
         }
-        char where[64];
-        snprintf(where, sizeof where, ":%u", lineno);
-        size_t pl = strlen(path), wl = strlen(where);
-        char *w = malloc(pl + wl + 1);
-        if (!w) {
-            free(reason);
-            list_error(r, path, lineno, "out of memory");
-            continue;
-        }
-        memcpy(w, path, pl);
-        memcpy(w + pl, where, wl + 1);
         xfail *x = &r->xfails[r->nxfails++];
         x->line = line;
         x->reason = reason;
-        x->where = w;
+        x->list_line = lineno;
         x->used = false;
     }
     free(text);
 }
 
+/* The first entry for line; every entry for it counts as used. */
 static xfail *find_xfail(runner *r, long line)
 {
-    for (size_t i = 0; i < r->nxfails; i++)
-        if (r->xfails[i].line == line)
-            return &r->xfails[i];
-    return NULL;
+    xfail *found = NULL;
+    for (size_t i = 0; i < r->nxfails; i++) {
+        if (r->xfails[i].line == line) {
+            r->xfails[i].used = true;
+            if (!found)
+                found = &r->xfails[i];
+        }
+    }
+    return found;
 }
 
 /* ------------------------------------------------------------------ */
@@ -890,34 +888,51 @@ static outcome load_module(runner *r, const json *cmd, weft_module **out,
     return PASS;
 }
 
+/* Loads and instantiates the module of cmd. PASS means instantiation was
+ * tried: *st says how it went (WEFT_OK with *inst set). */
+static outcome instantiate(runner *r, const json *cmd, weft_instance **inst,
+                           weft_status *st, weft_error *err)
+{
+    *inst = NULL;
+    weft_module *m;
+    outcome o = load_module(r, cmd, &m, st, err);
+    if (o != PASS)
+        return o;
+    if (*st != WEFT_OK) {
+        char buf[512];
+        sb b = sb_on(buf, sizeof buf);
+        sb_error(&b, *st, err);
+        return result(r, FAIL, "module failed to load: %s", buf);
+    }
+    clear_error(err);
+    *st = weft_linker_instantiate(r->linker, r->store, m, inst, err);
+    seal_error(err);
+    if (*st == WEFT_OK && !*inst)
+        return result(r, FAIL, "weft_linker_instantiate returned OK without "
+                               "an instance");
+    return PASS;
+}
+
 static outcome cmd_module(runner *r, const json *cmd)
 {
+    /* Until this module is instantiated, nothing is current. */
+    r->current = NULL;
     const json *nj = json_get(cmd, "name");
     const char *name = json_get_string(cmd, "name");
     if (nj && !name)
         return result(r, FAIL, "bad JSON: \"name\" is not a string");
-    /* Until this module is instantiated, nothing is current. */
-    r->current = NULL;
     if (name && !bind_name(r, name, NULL))
         return result(r, FAIL, "out of memory");
 
-    weft_module *m;
+    weft_instance *inst;
     weft_status st;
     weft_error err;
-    outcome o = load_module(r, cmd, &m, &st, &err);
+    outcome o = instantiate(r, cmd, &inst, &st, &err);
     if (o != PASS)
         return o;
-    char buf[512];
-    sb b = sb_on(buf, sizeof buf);
     if (st != WEFT_OK) {
-        sb_error(&b, st, &err);
-        return result(r, FAIL, "module failed to load: %s", buf);
-    }
-    weft_instance *inst = NULL;
-    clear_error(&err);
-    st = weft_linker_instantiate(r->linker, r->store, m, &inst, &err);
-    seal_error(&err);
-    if (st != WEFT_OK || !inst) {
+        char buf[512];
+        sb b = sb_on(buf, sizeof buf);
         sb_error(&b, st, &err);
         return result(r, FAIL, "module failed to instantiate: %s", buf);
     }
@@ -976,25 +991,17 @@ static outcome cmd_assert_no_instance(runner *r, const json *cmd,
     const char *text = json_get_string(cmd, "text");
     if (!text)
         text = "";
-    weft_module *m;
+    weft_instance *inst;
     weft_status st;
     weft_error err;
-    outcome o = load_module(r, cmd, &m, &st, &err);
+    outcome o = instantiate(r, cmd, &inst, &st, &err);
     if (o != PASS)
         return o;
-    char buf[512];
-    sb b = sb_on(buf, sizeof buf);
-    if (st != WEFT_OK) {
-        sb_error(&b, st, &err);
-        return result(r, FAIL, "module failed to load: %s", buf);
-    }
-    weft_instance *inst = NULL;
-    clear_error(&err);
-    st = weft_linker_instantiate(r->linker, r->store, m, &inst, &err);
-    seal_error(&err);
     if (st == WEFT_OK)
         return result(r, FAIL, "module was instantiated, expected failure "
                                "\"%s\"", text);
+    char buf[512];
+    sb b = sb_on(buf, sizeof buf);
     sb_error(&b, st, &err);
     bool ok = unlinkable ? st == WEFT_UNLINKABLE
                          : (st == WEFT_TRAP || st == WEFT_UNLINKABLE);
@@ -1131,7 +1138,6 @@ static void finish(runner *r, outcome o)
 {
     xfail *x = find_xfail(r, r->line);
     if (x) {
-        x->used = true;
         if (o == FAIL) {
             note(r, "expected failure (%s): %s", x->reason, r->msg);
             o = SKIP;
@@ -1140,8 +1146,8 @@ static void finish(runner *r, outcome o)
             o = FAIL;
             snprintf(r->msg, sizeof r->msg,
                      "unexpectedly passed: remove it from the expected "
-                     "failures (%s: %s)",
-                     x->where, x->reason);
+                     "failures (%s:%u: %s)",
+                     r->xfail_path, x->list_line, x->reason);
         }
     }
     switch (o) {
@@ -1272,7 +1278,10 @@ static void run_script(runner *r, const json *root)
         return;
     }
 
-    r->engine = weft_engine_new(NULL);
+    weft_config cfg;
+    weft_config_default(&cfg);
+    cfg.features &= ~r->features_off;
+    r->engine = weft_engine_new(&cfg);
     r->store = r->engine ? weft_store_new(r->engine) : NULL;
     r->linker = r->engine ? weft_linker_new(r->engine) : NULL;
     if (!r->engine || !r->store || !r->linker) {
@@ -1320,16 +1329,24 @@ static void run_script(runner *r, const json *root)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: weft wast [-v|--verbose] [--expected-failures FILE] "
-               "SCRIPT.json\n"
+               "[--disable FEATURE] SCRIPT.json\n"
                "Runs a spec test script converted by wast2json "
-               "(wast2json --enable-all X.wast -o SCRIPT.json).\n");
+               "(wast2json --enable-all X.wast -o SCRIPT.json).\n"
+               "FEATURE: multi-memory (for scripts of the core standard).\n");
+}
+
+/* The WEFT_FEATURE_* bit named by a --disable argument, or 0. */
+static uint32_t feature_bit(const char *name)
+{
+    if (strcmp(name, "multi-memory") == 0)
+        return WEFT_FEATURE_MULTI_MEMORY;
+    return 0;
 }
 
 int weft_cli_wast(int argc, char **argv)
 {
     runner r;
     memset(&r, 0, sizeof r);
-    const char *xfail_path = NULL;
     bool only_files = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -1343,9 +1360,20 @@ int weft_cli_wast(int argc, char **argv)
                     fprintf(stderr, "weft wast: %s needs a file\n", a);
                     return 2;
                 }
-                xfail_path = argv[++i];
+                r.xfail_path = argv[++i];
             } else if (strncmp(a, "--expected-failures=", 20) == 0) {
-                xfail_path = a + 20;
+                r.xfail_path = a + 20;
+            } else if (strcmp(a, "--disable") == 0 ||
+                       strncmp(a, "--disable=", 10) == 0) {
+                const char *name = a[9] == '=' ? a + 10
+                                   : i + 1 < argc ? argv[++i] : NULL;
+                uint32_t bit = name ? feature_bit(name) : 0;
+                if (!bit) {
+                    fprintf(stderr, "weft wast: --disable needs a feature "
+                                    "(multi-memory)\n");
+                    return 2;
+                }
+                r.features_off |= bit;
             } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
                 usage(stdout);
                 return 0;
@@ -1391,18 +1419,18 @@ int weft_cli_wast(int argc, char **argv)
             printf("%s: bad JSON: missing \"source_filename\"\n", r.json_path);
             r.failed++;
         }
-        if (xfail_path)
-            load_xfails(&r, xfail_path);
+        if (r.xfail_path)
+            load_xfails(&r);
         if (r.xfail_error)
             r.failed++;
         run_script(&r, root);
         if (!r.file_reason) {
             for (size_t i = 0; i < r.nxfails; i++) {
                 if (!r.xfails[i].used) {
-                    printf("%s: %s:%ld is listed but no command is on that "
-                           "line\n",
-                           r.xfails[i].where, base_name(r.source),
-                           r.xfails[i].line);
+                    printf("%s:%u: %s:%ld is listed but no command is on "
+                           "that line\n",
+                           r.xfail_path, r.xfails[i].list_line,
+                           base_name(r.source), r.xfails[i].line);
                     r.failed++;
                 }
             }
@@ -1428,10 +1456,8 @@ int weft_cli_wast(int argc, char **argv)
     for (size_t i = 0; i < r.nnames; i++)
         free(r.names[i].name);
     free(r.names);
-    for (size_t i = 0; i < r.nxfails; i++) {
+    for (size_t i = 0; i < r.nxfails; i++)
         free(r.xfails[i].reason);
-        free(r.xfails[i].where);
-    }
     free(r.xfails);
     free(r.file_reason);
     json_free(root);

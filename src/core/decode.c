@@ -621,6 +621,7 @@ static weft_status sec_elem(decoder *d)
         return nomem(d);
     for (uint32_t i = 0; i < n; i++) {
         wm_elem *el = &m->elems[i];
+        m->nelems = i + 1;  /* so a failure below frees this entry's items */
         uint32_t flags;
         size_t at = d->r.pos;
         TRY(wr_u32(&d->r, &flags));
@@ -677,7 +678,6 @@ static weft_status sec_elem(decoder *d)
                 d->refs[el->items[k]] = 1;
             }
         }
-        m->nelems = i + 1;
     }
     return WEFT_OK;
 }

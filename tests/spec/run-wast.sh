@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs one spec test file: converts it with wast2json into WORKDIR, then runs
-# the script with `weft wast` and the expected-failures list.
-#   run-wast.sh WEFT FILE.wast WORKDIR EXPECTED_FAILURES [WAST2JSON]
+# the script with `weft wast` and the expected-failures list. Arguments after
+# WAST2JSON are passed on to `weft wast`.
+#   run-wast.sh WEFT FILE.wast WORKDIR EXPECTED_FAILURES [WAST2JSON [OPTION...]]
 set -euo pipefail
 
 if [ $# -lt 4 ] || [ -z "$3" ]; then
-  echo "usage: run-wast.sh WEFT FILE.wast WORKDIR EXPECTED_FAILURES [WAST2JSON]" >&2
+  echo "usage: run-wast.sh WEFT FILE.wast WORKDIR EXPECTED_FAILURES [WAST2JSON [OPTION...]]" >&2
   exit 2
 fi
 weft=$1
@@ -13,6 +14,7 @@ wast=$2
 work=$3
 xfail=$4
 wast2json=${5:-wast2json}
+shift $(( $# < 5 ? $# : 5 ))
 
 if ! command -v "$wast2json" >/dev/null 2>&1; then
   echo "run-wast: $wast2json not found (install wabt: scripts/deps.sh)" >&2
@@ -29,4 +31,4 @@ if ! "$wast2json" --enable-all "$wast" -o "$work/$name.json" >"$work/wast2json.l
   cat "$work/wast2json.log" >&2
   exit 1
 fi
-exec "$weft" wast --expected-failures "$xfail" "$work/$name.json"
+exec "$weft" wast --expected-failures "$xfail" "$@" "$work/$name.json"
