@@ -341,7 +341,8 @@ weft_status weft_instance_new(weft_store *store, const weft_module *module,
 bool weft_instance_export(const weft_instance *inst, const char *name,
                           weft_extern *out);
 uint32_t weft_instance_export_count(const weft_instance *inst);
-/* The i-th export; *name is borrowed from the module. */
+/* The i-th export, in the module's export order (the same index as
+ * weft_module_export); *name is borrowed from the module. */
 bool weft_instance_export_nth(const weft_instance *inst, uint32_t i,
                               const char **name, weft_extern *out);
 const weft_module *weft_instance_module(const weft_instance *inst);
