@@ -26,6 +26,9 @@ static const char usage_text[] =
     "usage: weft <command> [options]\n"
     "\n"
     "commands:\n"
+    "  dump FILE.wasm [FUNC]\n"
+    "        List the internal code weft runs for each defined function (or\n"
+    "        only function index FUNC).\n"
     "  run [options] FILE.wasm [ARGS...]\n"
     "        Run a core module with WASI preview1: call its _start export\n"
     "        with ARGS as the program's arguments (argv[0] is FILE's base\n"
@@ -772,6 +775,55 @@ out:
 /* main                                                                */
 /* ------------------------------------------------------------------ */
 
+static void dump_line(void *ud, const char *line)
+{
+    (void)ud;
+    puts(line);
+}
+
+static int cmd_dump(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "weft: dump needs a FILE.wasm\n");
+        return EXIT_USAGE;
+    }
+    size_t len;
+    uint8_t *bytes = read_file(argv[1], &len);
+    if (!bytes)
+        return EXIT_LOAD;
+    weft_engine *engine = weft_engine_new(NULL);
+    weft_module *m = NULL;
+    weft_error err;
+    int rc = EXIT_OK;
+    if (!engine) {
+        fprintf(stderr, "weft: out of memory\n");
+        rc = EXIT_LOAD;
+    } else if (weft_module_new(engine, bytes, len, &m, &err) != WEFT_OK) {
+        fprintf(stderr, "weft: %s: %s at offset 0x%zx: %s\n", argv[1],
+                weft_status_message(err.status), err.offset, err.message);
+        rc = EXIT_LOAD;
+    } else {
+        uint32_t first = 0;
+        weft_importdesc d;
+        for (uint32_t i = 0; weft_module_import(m, i, &d); i++)
+            if (d.type.kind == WEFT_EXTERN_FUNC)
+                first++;
+        if (argc > 2) {
+            if (!weft_module_disasm(m, (uint32_t)strtoul(argv[2], NULL, 0), dump_line, NULL)) {
+                fprintf(stderr, "weft: %s: no defined function %s\n", argv[1], argv[2]);
+                rc = EXIT_USAGE;
+            }
+        } else {
+            for (uint32_t i = first; weft_module_disasm(m, i, dump_line, NULL); i++)
+                ;
+        }
+    }
+    weft_module_delete(m);
+    weft_engine_delete(engine);
+    free(bytes);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd;
@@ -793,6 +845,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "dump") == 0)
+        return cmd_dump(argc - 1, argv + 1);
     if (strcmp(cmd, "wast") == 0)
         return weft_cli_wast(argc - 1, argv + 1);
     fprintf(stderr, "weft: unknown command '%s'\n", cmd);

@@ -434,6 +434,15 @@ weft_status weft_linker_instantiate(weft_linker *linker, weft_store *store,
                                     const weft_module *module,
                                     weft_instance **out, weft_error *err);
 
+/* ------------------------------------------------------------------ */
+/* Diagnostics                                                         */
+/* ------------------------------------------------------------------ */
+
+/* Lists the internal code of defined function funcidx, one instruction per
+ * call of out. Returns false for an imported or unknown function. */
+bool weft_module_disasm(const weft_module *m, uint32_t funcidx,
+                        void (*out)(void *ud, const char *line), void *ud);
+
 /* Checks that ext's type matches an import type (the spec's subtyping). */
 bool weft_extern_matches(const weft_extern *ext, const weft_externtype *want);
 

@@ -19,7 +19,8 @@
 
 const char *const wm_opcode_names[OPC_COUNT_] = {
 #define OP_SPECIAL(N, s) #N,
-#define OP_BIN(N, c, ti, to, vi, vo, e) #N,
+#define OP_BIN(N, c, ti, to, vi, vo, e) #N, WM_IMMV_##vi(#N "_I",)
+#define OP_CMP(N, c, ti, vi, ng, sw, e) #N, #N "_I", "BR_" #N, "BR_" #N "_I",
 #define OP_UN(N, c, ti, to, vi, vo, e) #N,
 #define OP_BINT(N, c, ti, to, vi, vo, f) #N,
 #define OP_UNT(N, c, ti, to, vi, vo, f) #N,
@@ -29,15 +30,22 @@ const char *const wm_opcode_names[OPC_COUNT_] = {
 };
 
 enum { K_NONE, K_BIN, K_UN, K_LOAD, K_STORE };
-typedef struct { uint16_t op; uint8_t kind, tin, tout, size; } wl_opinfo;
+/* imm: the op has an _I variant at op + 1; cmp: it is an OP_CMP, with
+ * neg/swap the comparisons for the negated and operand-swapped forms. */
+typedef struct {
+    uint16_t op;
+    uint8_t kind, tin, tout, size, imm, cmp;
+    uint16_t neg, swap;
+} wl_opinfo;
 #define OPIDX(c) ((c) < 0x100 ? (c) : 0x100 + ((c) & 0xFF))
 static const wl_opinfo opinfo[0x120] = {
-#define OP_BIN(N, c, ti, to, vi, vo, e) [OPIDX(c)] = {OPC_##N, K_BIN, WEFT_##ti, WEFT_##to, 0},
-#define OP_BINT(N, c, ti, to, vi, vo, f) [OPIDX(c)] = {OPC_##N, K_BIN, WEFT_##ti, WEFT_##to, 0},
-#define OP_UN(N, c, ti, to, vi, vo, e) [OPIDX(c)] = {OPC_##N, K_UN, WEFT_##ti, WEFT_##to, 0},
-#define OP_UNT(N, c, ti, to, vi, vo, f) [OPIDX(c)] = {OPC_##N, K_UN, WEFT_##ti, WEFT_##to, 0},
-#define OP_LOAD(N, c, to, vo, ct, sz) [OPIDX(c)] = {OPC_##N, K_LOAD, WEFT_I32, WEFT_##to, sz},
-#define OP_STORE(N, c, ti, vi, ct, sz) [OPIDX(c)] = {OPC_##N, K_STORE, WEFT_##ti, WEFT_I32, sz},
+#define OP_BIN(N, c, ti, to, vi, vo, e) [OPIDX(c)] = {OPC_##N, K_BIN, WEFT_##ti, WEFT_##to, 0, (0 WM_IMMV_##vi(+1)), 0, 0, 0},
+#define OP_CMP(N, c, ti, vi, ng, sw, e) [OPIDX(c)] = {OPC_##N, K_BIN, WEFT_##ti, WEFT_I32, 0, 1, 1, OPC_##ng, OPC_##sw},
+#define OP_BINT(N, c, ti, to, vi, vo, f) [OPIDX(c)] = {OPC_##N, K_BIN, WEFT_##ti, WEFT_##to, 0, 0, 0, 0, 0},
+#define OP_UN(N, c, ti, to, vi, vo, e) [OPIDX(c)] = {OPC_##N, K_UN, WEFT_##ti, WEFT_##to, 0, 0, 0, 0, 0},
+#define OP_UNT(N, c, ti, to, vi, vo, f) [OPIDX(c)] = {OPC_##N, K_UN, WEFT_##ti, WEFT_##to, 0, 0, 0, 0, 0},
+#define OP_LOAD(N, c, to, vo, ct, sz) [OPIDX(c)] = {OPC_##N, K_LOAD, WEFT_I32, WEFT_##to, sz, 0, 0, 0, 0},
+#define OP_STORE(N, c, ti, vi, ct, sz) [OPIDX(c)] = {OPC_##N, K_STORE, WEFT_##ti, WEFT_I32, sz, 0, 0, 0, 0},
 #include "core/opcodes.def"
 };
 
@@ -47,9 +55,22 @@ static const wl_opinfo opinfo[0x120] = {
 
 typedef struct wl_val {
     uint8_t type;
+    bool is_const;   /* a constant not yet written anywhere: cval */
     uint16_t slot;   /* where the value is now */
     uint16_t home;   /* where it lives when materialized */
+    uint64_t cval;
 } wl_val;
+
+/* Compare opcodes: 1 for the two-slot form, 2 for the immediate form;
+ * cmp_neg gives the negated comparison of a two-slot form. */
+static const uint8_t cmp_kind[OPC_COUNT_] = {
+#define OP_CMP(N, c, ti, vi, ng, sw, e) [OPC_##N] = 1, [OPC_##N##_I] = 2,
+#include "core/opcodes.def"
+};
+static const uint16_t cmp_neg[OPC_COUNT_] = {
+#define OP_CMP(N, c, ti, vi, ng, sw, e) [OPC_##N] = OPC_##ng,
+#include "core/opcodes.def"
+};
 
 enum { C_BLOCK, C_LOOP, C_IF, C_FUNC };
 
@@ -244,6 +265,8 @@ static weft_status push(wl_ctx *L, uint8_t type)
                         "function needs more than %u value slots", MAX_FRAME);
     wl_val *v = &L->vals[L->nvals++];
     v->type = type;
+    v->is_const = false;
+    v->cval = 0;
     v->home = (uint16_t)home;
     v->slot = (uint16_t)home;
     if (home + wm_slots_of(type) > L->max_slot)
@@ -251,14 +274,15 @@ static weft_status push(wl_ctx *L, uint8_t type)
     return WEFT_OK;
 }
 
-/* Pops a value of type want (WM_UNKNOWN: any). *out gets the entry. */
-static weft_status pop(wl_ctx *L, uint8_t want, wl_val *out)
+/* Pops a value of type want (WM_UNKNOWN: any). *out gets the entry, which
+ * may still be a pending constant. */
+static weft_status pop_raw(wl_ctx *L, uint8_t want, wl_val *out)
 {
     wl_ctrl *c = &L->ctrls[L->nctrls - 1];
     if (L->nvals == c->height) {
         if (c->unreachable) {
+            memset(out, 0, sizeof *out);
             out->type = want;
-            out->slot = out->home = 0;
             return WEFT_OK;
         }
         return type_mismatch(L, want, WM_UNKNOWN);
@@ -281,13 +305,55 @@ static uint16_t next_home(const wl_ctx *L)
     return (uint16_t)(t->home + wm_slots_of(t->type));
 }
 
+static void emit_const(wl_ctx *L, uint32_t dst, uint8_t type, uint64_t v)
+{
+    barrier(L);
+    if (type == WEFT_I32 || type == WEFT_F32) {
+        e16(L, OPC_CONST32);
+        e16(L, dst);
+        e32(L, (uint32_t)v);
+    } else {
+        e16(L, OPC_CONST64);
+        e16(L, dst);
+        e64(L, v);
+    }
+}
+
+/* Writes v into slot dst. */
+static void emit_copy(wl_ctx *L, uint32_t dst, const wl_val *v)
+{
+    if (v->is_const)
+        emit_const(L, dst, v->type, v->cval);
+    else
+        emit_mov(L, dst, v->slot);
+}
+
+/* Puts v in its home slot. */
 static void materialize(wl_ctx *L, wl_val *v)
 {
-    if (v->slot != v->home) {
+    if (v->is_const || v->slot != v->home) {
         if (live(L))
-            emit_mov(L, v->home, v->slot);
+            emit_copy(L, v->home, v);
         v->slot = v->home;
+        v->is_const = false;
     }
+}
+
+/* Pops a value and makes sure it is in a slot. */
+static weft_status pop(wl_ctx *L, uint8_t want, wl_val *out)
+{
+    TRY(pop_raw(L, want, out));
+    if (out->is_const)
+        materialize(L, out);
+    return WEFT_OK;
+}
+
+static weft_status push_const(wl_ctx *L, uint8_t type, uint64_t v)
+{
+    TRY(push(L, type));
+    L->vals[L->nvals - 1].is_const = true;
+    L->vals[L->nvals - 1].cval = v;
+    return WEFT_OK;
 }
 
 static void materialize_all(wl_ctx *L)
@@ -373,11 +439,15 @@ static weft_status retype_top(wl_ctx *L, uint32_t n, const weft_valkind *types)
         return wu_error(L->err, WEFT_NOMEM, L->op_at, "out of memory");
     weft_status st = WEFT_OK;
     for (uint32_t i = n; i-- > 0 && !st;)
-        st = pop(L, (uint8_t)types[i], &saved[i]);
+        st = pop_raw(L, (uint8_t)types[i], &saved[i]);
     for (uint32_t i = 0; i < n && !st; i++) {
         st = push(L, (uint8_t)types[i]);
-        if (!st && saved[i].home == L->vals[L->nvals - 1].home)
-            L->vals[L->nvals - 1].slot = saved[i].slot;
+        wl_val *v = &L->vals[L->nvals - 1];
+        if (!st && saved[i].home == v->home) {
+            v->slot = saved[i].slot;
+            v->is_const = saved[i].is_const;
+            v->cval = saved[i].cval;
+        }
     }
     if (saved != small)
         WU_FREE_ARRAY(L->e, saved, n);
@@ -390,7 +460,7 @@ static bool need_moves(wl_ctx *L, const wl_ctrl *target)
     uint32_t dst = target->home;
     for (uint32_t i = 0; i < n; i++) {
         const wl_val *v = &L->vals[L->nvals - n + i];
-        if (v->slot != dst)
+        if (v->is_const || v->slot != dst)
             return true;
         dst += wm_slots_of(v->type);
     }
@@ -403,7 +473,7 @@ static void emit_moves(wl_ctx *L, const wl_ctrl *target)
     uint32_t dst = target->home;
     for (uint32_t i = 0; i < n; i++) {
         const wl_val *v = &L->vals[L->nvals - n + i];
-        emit_mov(L, dst, v->slot);
+        emit_copy(L, dst, v);
         dst += wm_slots_of(v->type);
     }
 }
@@ -415,8 +485,14 @@ static void emit_return(wl_ctx *L)
     uint32_t n = f->nresults;
     barrier(L);
     if (n == 1) {
-        e16(L, OPC_RETURN1);
-        e16(L, L->vals[L->nvals - 1].slot);
+        const wl_val *v = &L->vals[L->nvals - 1];
+        if (v->is_const) {
+            emit_const(L, 0, v->type, v->cval);
+            e16(L, OPC_RETURN);
+        } else {
+            e16(L, OPC_RETURN1);
+            e16(L, v->slot);
+        }
         return;
     }
     /* A deferred local below the result area could be overwritten by an
@@ -426,7 +502,7 @@ static void emit_return(wl_ctx *L)
         nslots += wm_slots_of(results_of(f)[i]);
     for (uint32_t i = 0; i < n; i++) {
         wl_val *v = &L->vals[L->nvals - n + i];
-        if (v->slot != v->home && v->slot < nslots) {
+        if (!v->is_const && v->slot != v->home && v->slot < nslots) {
             emit_mov(L, v->home, v->slot);
             v->slot = v->home;
         }
@@ -434,7 +510,7 @@ static void emit_return(wl_ctx *L)
     uint32_t dst = 0;
     for (uint32_t i = 0; i < n; i++) {
         const wl_val *v = &L->vals[L->nvals - n + i];
-        emit_mov(L, dst, v->slot);
+        emit_copy(L, dst, v);
         dst += wm_slots_of(v->type);
     }
     e16(L, OPC_RETURN);
@@ -458,6 +534,103 @@ static void set_unreachable(wl_ctx *L)
     wl_ctrl *c = &L->ctrls[L->nctrls - 1];
     L->nvals = c->height;
     c->unreachable = true;
+}
+
+/* True when materialize_all would emit anything. */
+static bool needs_materialize(const wl_ctx *L)
+{
+    for (uint32_t i = 0; i < L->nvals; i++)
+        if (L->vals[i].is_const || L->vals[i].slot != L->vals[i].home)
+            return true;
+    return false;
+}
+
+/* If the instruction just emitted computed cond with a comparison (or
+ * eqz), replaces it with a compare-and-branch that jumps when cond is
+ * when_true. The caller then emits the rel field. */
+static bool fuse_cond(wl_ctx *L, const wl_val *cond, bool when_true)
+{
+    if (!live(L) || !L->last_valid || L->last_end != pos(L) || L->oom)
+        return false;
+    if (cond->is_const || cond->slot != cond->home)
+        return false;
+    uint16_t *code = *L->code;
+    uint32_t at = L->last_dst - 1;
+    if (code[L->last_dst] != cond->home)
+        return false;
+    uint16_t op = code[at];
+    uint16_t a = code[at + 2];
+    if (cmp_kind[op] == 1) {
+        uint16_t b = code[at + 3];
+        uint16_t bop = when_true ? op : cmp_neg[op];
+        *L->len = at;
+        e16(L, bop + 2);  /* BR_<cmp> */
+        e16(L, a);
+        e16(L, b);
+    } else if (cmp_kind[op] == 2) {
+        uint16_t lo = code[at + 3], hi = code[at + 4];
+        uint16_t base = (uint16_t)(op - 1);
+        uint16_t bop = when_true ? base : cmp_neg[base];
+        *L->len = at;
+        e16(L, bop + 3);  /* BR_<cmp>_I */
+        e16(L, a);
+        e16(L, lo);
+        e16(L, hi);
+    } else if (op == OPC_I32_EQZ) {
+        *L->len = at;
+        e16(L, when_true ? OPC_BR_UNLESS : OPC_BR_IF);
+        e16(L, a);
+    } else if (op == OPC_I64_EQZ) {
+        *L->len = at;
+        e16(L, (when_true ? OPC_I64_EQ : OPC_I64_NE) + 3);
+        e16(L, a);
+        e32(L, 0);
+    } else {
+        return false;
+    }
+    barrier(L);
+    return true;
+}
+
+static bool imm_fits(uint8_t type, uint64_t v)
+{
+    return type == WEFT_I32 || (int64_t)v == (int64_t)(int32_t)(uint32_t)v;
+}
+
+static bool commutative(uint16_t op)
+{
+    switch (op) {
+    case OPC_I32_ADD: case OPC_I32_MUL: case OPC_I32_AND: case OPC_I32_OR: case OPC_I32_XOR:
+    case OPC_I64_ADD: case OPC_I64_MUL: case OPC_I64_AND: case OPC_I64_OR: case OPC_I64_XOR:
+        return true;
+    }
+    return false;
+}
+
+/* Emits a binary op, folding a constant operand into the _I form. */
+static void emit_binop(wl_ctx *L, const wl_opinfo *oi, uint16_t dst, wl_val *a, wl_val *b)
+{
+    if (oi->imm && b->is_const && imm_fits(oi->tin, b->cval)) {
+        if (a->is_const)
+            materialize(L, a);
+        simple_op(L, oi->op + 1u, dst);
+        e16(L, a->slot);
+        e32(L, (uint32_t)b->cval);
+    } else if (oi->imm && a->is_const && !b->is_const && imm_fits(oi->tin, a->cval) &&
+               (oi->cmp || commutative(oi->op))) {
+        simple_op(L, (oi->cmp ? oi->swap : oi->op) + 1u, dst);
+        e16(L, b->slot);
+        e32(L, (uint32_t)a->cval);
+    } else {
+        if (a->is_const)
+            materialize(L, a);
+        if (b->is_const)
+            materialize(L, b);
+        simple_op(L, oi->op, dst);
+        e16(L, a->slot);
+        e16(L, b->slot);
+    }
+    end_simple(L);
 }
 
 static weft_status read_blocktype(wl_ctx *L, uint32_t *np, const weft_valkind **p,
@@ -512,28 +685,30 @@ static weft_status enter_block(wl_ctx *L, uint8_t kind)
     const weft_valkind *p, *r;
     weft_valkind single = WEFT_I32;
     TRY(read_blocktype(L, &np, &p, &nr, &r, &single));
-    wl_val cond = {0, 0, 0};
+    wl_val cond;
+    memset(&cond, 0, sizeof cond);
     if (kind == C_IF)
         TRY(pop(L, WEFT_I32, &cond));
     TRY(retype_top(L, np, p));
+    bool fusable = kind == C_IF && !needs_materialize(L);
     materialize_all(L);
-    barrier(L);
+    if (!fusable)
+        barrier(L);
     bool was_live = live(L);
     TRY(push_ctrl(L, kind, np, p, nr, r, single));
     wl_ctrl *c = &L->ctrls[L->nctrls - 1];
     if (kind == C_LOOP) {
+        barrier(L);
         c->start = pos(L);
-#if WEFT_FUEL
-        if (was_live)
-            e16(L, OPC_LOOP_CHECK);
-#endif
     } else if (kind == C_IF && was_live) {
-        e16(L, OPC_BR_UNLESS);
-        e16(L, cond.slot);
+        if (!fuse_cond(L, &cond, false)) {
+            barrier(L);
+            e16(L, OPC_BR_UNLESS);
+            e16(L, cond.slot);
+        }
         c->else_fix = pos(L);
         e32(L, NO_FIX);
     }
-    (void)was_live;
     return WEFT_OK;
 }
 
@@ -637,15 +812,20 @@ static weft_status op_br_if(wl_ctx *L)
     TRY(retype_top(L, label_arity(t), label_types(t)));
     if (!live(L))
         return WEFT_OK;
-    barrier(L);
     if (t->kind != C_FUNC && !need_moves(L, t)) {
-        e16(L, OPC_BR_IF);
-        e16(L, cond.slot);
+        if (!fuse_cond(L, &cond, true)) {
+            barrier(L);
+            e16(L, OPC_BR_IF);
+            e16(L, cond.slot);
+        }
         emit_rel_to(L, t);
         return WEFT_OK;
     }
-    e16(L, OPC_BR_UNLESS);
-    e16(L, cond.slot);
+    if (!fuse_cond(L, &cond, false)) {
+        barrier(L);
+        e16(L, OPC_BR_UNLESS);
+        e16(L, cond.slot);
+    }
     uint32_t skip = pos(L);
     e32(L, NO_FIX);
     emit_branch(L, t);
@@ -853,6 +1033,10 @@ static void store_local(wl_ctx *L, uint32_t x, wl_val v)
         for (uint32_t i = 0; i < L->nvals; i++)
             if (L->vals[i].slot == ls)
                 materialize(L, &L->vals[i]);
+    }
+    if (v.is_const) {
+        emit_const(L, ls, v.type, v.cval);
+        return;
     }
     if (v.slot == ls)
         return;
@@ -1087,15 +1271,11 @@ static weft_status lower_body(wl_ctx *L)
         uint8_t opc = r->bytes[r->pos++];
         const wl_opinfo *oi = &opinfo[opc];
         if (oi->kind == K_BIN) {
-            TRY(pop(L, oi->tin, &b));
-            TRY(pop(L, oi->tin, &a));
+            TRY(pop_raw(L, oi->tin, &b));
+            TRY(pop_raw(L, oi->tin, &a));
             uint16_t dst = next_home(L);
-            if (live(L)) {
-                simple_op(L, oi->op, dst);
-                e16(L, a.slot);
-                e16(L, b.slot);
-                end_simple(L);
-            }
+            if (live(L))
+                emit_binop(L, oi, dst, &a, &b);
             TRY(push(L, oi->tout));
             continue;
         }
@@ -1187,7 +1367,7 @@ static weft_status lower_body(wl_ctx *L)
         case 0x12: TRY(op_call(L, true)); break;
         case 0x13: TRY(op_call_indirect(L, true)); break;
         case 0x1A: /* drop */
-            TRY(pop(L, WM_UNKNOWN, &a));
+            TRY(pop_raw(L, WM_UNKNOWN, &a));
             break;
         case 0x1B:   /* select */
         case 0x1C: { /* select t* */
@@ -1241,14 +1421,14 @@ static weft_status lower_body(wl_ctx *L)
         case 0x21: { /* local.set */
             uint32_t x;
             TRY(read_local(L, &x));
-            TRY(pop(L, L->local_type[x], &a));
+            TRY(pop_raw(L, L->local_type[x], &a));
             store_local(L, x, a);
             break;
         }
         case 0x22: { /* local.tee */
             uint32_t x;
             TRY(read_local(L, &x));
-            TRY(pop(L, L->local_type[x], &a));
+            TRY(pop_raw(L, L->local_type[x], &a));
             store_local(L, x, a);
             TRY(push(L, L->local_type[x]));
             L->vals[L->nvals - 1].slot = L->local_slot[x];
@@ -1329,25 +1509,13 @@ static weft_status lower_body(wl_ctx *L)
         case 0x41: { /* i32.const */
             int32_t v;
             TRY(wr_s32(r, &v));
-            uint16_t dst = next_home(L);
-            if (live(L)) {
-                simple_op(L, OPC_CONST32, dst);
-                e32(L, (uint32_t)v);
-                end_simple(L);
-            }
-            TRY(push(L, WEFT_I32));
+            TRY(push_const(L, WEFT_I32, (uint32_t)v));
             break;
         }
         case 0x42: { /* i64.const */
             int64_t v;
             TRY(wr_s64(r, &v));
-            uint16_t dst = next_home(L);
-            if (live(L)) {
-                simple_op(L, OPC_CONST64, dst);
-                e64(L, (uint64_t)v);
-                end_simple(L);
-            }
-            TRY(push(L, WEFT_I64));
+            TRY(push_const(L, WEFT_I64, (uint64_t)v));
             break;
         }
         case 0x43: { /* f32.const */
@@ -1355,13 +1523,7 @@ static weft_status lower_body(wl_ctx *L)
             TRY(wr_fixed(r, bytes, 4));
             uint32_t v = (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 |
                          (uint32_t)bytes[2] << 16 | (uint32_t)bytes[3] << 24;
-            uint16_t dst = next_home(L);
-            if (live(L)) {
-                simple_op(L, OPC_CONST32, dst);
-                e32(L, v);
-                end_simple(L);
-            }
-            TRY(push(L, WEFT_F32));
+            TRY(push_const(L, WEFT_F32, v));
             break;
         }
         case 0x44: { /* f64.const */
@@ -1370,13 +1532,7 @@ static weft_status lower_body(wl_ctx *L)
             uint64_t v = 0;
             for (int i = 7; i >= 0; i--)
                 v = v << 8 | bytes[i];
-            uint16_t dst = next_home(L);
-            if (live(L)) {
-                simple_op(L, OPC_CONST64, dst);
-                e64(L, v);
-                end_simple(L);
-            }
-            TRY(push(L, WEFT_F64));
+            TRY(push_const(L, WEFT_F64, v));
             break;
         }
         case 0xD0: { /* ref.null t */
@@ -1387,13 +1543,7 @@ static weft_status lower_body(wl_ctx *L)
             if (t == 0x70) rt = WEFT_FUNCREF;
             else if (t == 0x6F) rt = WEFT_EXTERNREF;
             else return wu_error(L->err, WEFT_MALFORMED, at, "malformed reference type");
-            uint16_t dst = next_home(L);
-            if (live(L)) {
-                simple_op(L, OPC_CONST64, dst);
-                e64(L, 0);
-                end_simple(L);
-            }
-            TRY(push(L, rt));
+            TRY(push_const(L, rt, 0));
             break;
         }
         case 0xD1: { /* ref.is_null */

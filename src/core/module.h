@@ -8,10 +8,18 @@
 
 #include "core/util.h"
 
+/* Expands its arguments only for integer slot views: the table's integer
+ * binary ops get an immediate-operand variant right after them. */
+#define WM_IMMV_i32(...) __VA_ARGS__
+#define WM_IMMV_i64(...) __VA_ARGS__
+#define WM_IMMV_f32(...)
+#define WM_IMMV_f64(...)
+
 /* Internal opcodes, from the one table. */
 enum {
 #define OP_SPECIAL(N, s) OPC_##N,
-#define OP_BIN(N, c, ti, to, vi, vo, e) OPC_##N,
+#define OP_BIN(N, c, ti, to, vi, vo, e) OPC_##N, WM_IMMV_##vi(OPC_##N##_I,)
+#define OP_CMP(N, c, ti, vi, ng, sw, e) OPC_##N, OPC_##N##_I, OPC_BR_##N, OPC_BR_##N##_I,
 #define OP_UN(N, c, ti, to, vi, vo, e) OPC_##N,
 #define OP_BINT(N, c, ti, to, vi, vo, f) OPC_##N,
 #define OP_UNT(N, c, ti, to, vi, vo, f) OPC_##N,

@@ -55,6 +55,10 @@ size_t wu_vfmt(char *buf, size_t cap, const char *fmt, va_list ap)
             continue;
         }
         p++;
+        unsigned width = 0;
+        while (*p >= '0' && *p <= '9')
+            width = width * 10 + (unsigned)(*p++ - '0');
+        size_t field_start = n;
         int lng = 0, sz = 0;
         while (*p == 'l' || *p == 'z') {
             if (*p == 'l')
@@ -105,6 +109,19 @@ size_t wu_vfmt(char *buf, size_t cap, const char *fmt, va_list ap)
         default:
             put(buf, cap, &n, '%');
             put(buf, cap, &n, *p);
+        }
+        /* right-align the field to its width */
+        size_t flen = n - field_start;
+        if (flen < width) {
+            size_t pad = width - flen;
+            for (size_t k = 0; k < pad; k++)
+                put(buf, cap, &n, ' ');
+            /* shift what fits in the buffer right by pad */
+            for (size_t i = n; i-- > field_start + pad;)
+                if (i < cap - 1 && i - pad < cap - 1)
+                    buf[i] = buf[i - pad];
+            for (size_t i = field_start; i < field_start + pad && i < cap - 1; i++)
+                buf[i] = ' ';
         }
     }
     if (cap)

@@ -20,7 +20,8 @@ void wu_free(const weft_engine *e, void *p, size_t size);
 #define WU_FREE_ARRAY(e, p, n) wu_free((e), (p), sizeof(*(p)) * (size_t)(n))
 
 /* printf subset: %s %d %u %x %c %zu %llu %lld %llx %%, with an optional
- * 'l' (long) or 'z' (size_t) or 'll' modifier. Always NUL-terminates. */
+ * field width and 'l' (long), 'z' (size_t) or 'll' modifier. Always
+ * NUL-terminates. */
 size_t wu_vfmt(char *buf, size_t cap, const char *fmt, va_list ap);
 size_t wu_fmt(char *buf, size_t cap, const char *fmt, ...);
 

@@ -20,6 +20,21 @@ typedef double VT_f64;
 #define U64(i) ((uint64_t)U32(i) | (uint64_t)U32((i) + 2) << 32)
 #define REL(i) ((int32_t)U32(i))
 #define JUMP(i) (ip = ip + (i) + REL(i))
+#define IMM_i32(i) U32(i)
+#define IMM_i64(i) ((uint64_t)(int64_t)(int32_t)U32(i))
+
+/* A taken branch; backward ones (loop iterations) cost fuel. */
+#if WEFT_FUEL
+#define BRANCH(i)                                                             \
+    do {                                                                      \
+        int32_t r_ = REL(i);                                                  \
+        ip += (i) + r_;                                                       \
+        if (r_ < 0 && WU_UNLIKELY(--fuel < 0 || st->interrupt))               \
+            goto out_of_fuel;                                                 \
+    } while (0)
+#else
+#define BRANCH(i) JUMP(i)
+#endif
 
 #define LOAD_MEM()                                                            \
     do {                                                                      \
@@ -153,7 +168,8 @@ weft_trap_kind wv_run(weft_store *st, const uint16_t *ip, wv_slot *fp,
 #if WEFT_COMPUTED_GOTO
     static const void *const dispatch_table[OPC_COUNT_] = {
 #define OP_SPECIAL(N, s) &&L_##N,
-#define OP_BIN(N, c, ti, to, vi, vo, e) &&L_##N,
+#define OP_BIN(N, c, ti, to, vi, vo, e) &&L_##N, WM_IMMV_##vi(&&L_##N##_I,)
+#define OP_CMP(N, c, ti, vi, ng, sw, e) &&L_##N, &&L_##N##_I, &&L_BR_##N, &&L_BR_##N##_I,
 #define OP_UN(N, c, ti, to, vi, vo, e) &&L_##N,
 #define OP_BINT(N, c, ti, to, vi, vo, f) &&L_##N,
 #define OP_UNT(N, c, ti, to, vi, vo, f) &&L_##N,
@@ -186,6 +202,41 @@ dispatch:
         VT_##vi a = S(2).vi, b = S(3).vi;                                     \
         S(1).vo = (VT_##vo)(expr);                                            \
         ip += 4;                                                              \
+        NEXT();                                                               \
+    }                                                                         \
+    WM_IMMV_##vi(CASE(N##_I) {                                                \
+        VT_##vi a = S(2).vi, b = IMM_##vi(3);                                 \
+        S(1).vo = (VT_##vo)(expr);                                            \
+        ip += 5;                                                              \
+        NEXT();                                                               \
+    })
+#define OP_CMP(N, c, ti, vi, ng, sw, expr)                                    \
+    CASE(N) {                                                                 \
+        VT_##vi a = S(2).vi, b = S(3).vi;                                     \
+        S(1).i32 = (expr);                                                    \
+        ip += 4;                                                              \
+        NEXT();                                                               \
+    }                                                                         \
+    CASE(N##_I) {                                                             \
+        VT_##vi a = S(2).vi, b = IMM_##vi(3);                                 \
+        S(1).i32 = (expr);                                                    \
+        ip += 5;                                                              \
+        NEXT();                                                               \
+    }                                                                         \
+    CASE(BR_##N) {                                                            \
+        VT_##vi a = S(1).vi, b = S(2).vi;                                     \
+        if (expr)                                                             \
+            BRANCH(3);                                                        \
+        else                                                                  \
+            ip += 5;                                                          \
+        NEXT();                                                               \
+    }                                                                         \
+    CASE(BR_##N##_I) {                                                        \
+        VT_##vi a = S(1).vi, b = IMM_##vi(2);                                 \
+        if (expr)                                                             \
+            BRANCH(4);                                                        \
+        else                                                                  \
+            ip += 6;                                                          \
         NEXT();                                                               \
     }
 #define OP_UN(N, c, ti, to, vi, vo, expr)                                     \
@@ -243,19 +294,19 @@ dispatch:
     CASE(UNREACHABLE) { TRAP(WEFT_TRAP_UNREACHABLE); }
 
     CASE(BR) {
-        JUMP(1);
+        BRANCH(1);
         NEXT();
     }
     CASE(BR_IF) {
         if (S(1).i32)
-            JUMP(2);
+            BRANCH(2);
         else
             ip += 4;
         NEXT();
     }
     CASE(BR_UNLESS) {
         if (!S(1).i32)
-            JUMP(2);
+            BRANCH(2);
         else
             ip += 4;
         NEXT();
@@ -264,7 +315,7 @@ dispatch:
         uint32_t idx = S(1).i32, n = U32(2);
         if (idx > n)
             idx = n;
-        JUMP(4 + 2 * idx);
+        BRANCH(4 + 2 * idx);
         NEXT();
     }
 
@@ -387,15 +438,6 @@ do_tail_call:
         goto out_of_fuel;
 #endif
     NEXT();
-
-    CASE(LOOP_CHECK) {
-#if WEFT_FUEL
-        if (WU_UNLIKELY(--fuel < 0 || st->interrupt))
-            goto out_of_fuel;
-#endif
-        ip += 1;
-        NEXT();
-    }
 
     CASE(MOV) {
         S(1) = S(2);
