@@ -278,8 +278,8 @@ uint64_t weft_store_get_fuel(const weft_store *store);
 void weft_store_unlimited_fuel(weft_store *store);
 
 /* Asks running code to stop at its next call or loop iteration. Safe to call
- * from another thread or a signal handler. The flag stays set until the
- * interrupted call returns. */
+ * from another thread or a signal handler. The request is consumed when it
+ * stops the code (the call suspends or traps with INTERRUPTED). */
 void weft_store_interrupt(weft_store *store);
 
 /* User data attached to the store (for host functions). */
@@ -365,9 +365,9 @@ weft_status weft_func_call(weft_store *store, weft_func *func,
                            weft_val *results, size_t nresults,
                            weft_error *err);
 
-/* Continues a suspended call (after weft_store_set_fuel, or once the
- * interrupt has been handled); results receives the suspended call's
- * results. May suspend again. */
+/* Continues a suspended call from the instruction where it stopped (after
+ * weft_store_set_fuel when it ran out of fuel); results receives the
+ * suspended call's results. May suspend again. */
 weft_status weft_store_resume(weft_store *store, weft_val *results,
                               size_t nresults, weft_error *err);
 /* Drops a suspended call. */

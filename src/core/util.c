@@ -2,27 +2,55 @@
 #include "core/util.h"
 #include "weft/platform.h"
 
+/* Every block carries its size in a header, so the allocator hook is
+ * always told the exact old size, whatever the caller remembers. The
+ * header keeps the block aligned for any type. */
+#define WU_HDR 16u
+
 void *wu_alloc(const weft_engine *e, size_t size)
 {
-    if (size == 0)
-        size = 1;
-    void *p = e->cfg.alloc(e->cfg.alloc_ud, NULL, 0, size);
-    if (p)
-        memset(p, 0, size);
-    return p;
+    if (size > SIZE_MAX - WU_HDR)
+        return NULL;
+    uint8_t *p = e->cfg.alloc(e->cfg.alloc_ud, NULL, 0, size + WU_HDR);
+    if (!p)
+        return NULL;
+    memcpy(p, &size, sizeof size);
+    memset(p + WU_HDR, 0, size);
+    return p + WU_HDR;
+}
+
+static size_t block_size(const void *p)
+{
+    size_t size;
+    memcpy(&size, (const uint8_t *)p - WU_HDR, sizeof size);
+    return size;
 }
 
 void *wu_realloc(const weft_engine *e, void *p, size_t old_size, size_t new_size)
 {
-    if (p == NULL)
-        old_size = 0;
-    return e->cfg.alloc(e->cfg.alloc_ud, p, old_size, new_size);
+    (void)old_size;
+    if (!p)
+        return new_size ? wu_alloc(e, new_size) : NULL;
+    if (new_size == 0) {
+        wu_free(e, p, 0);
+        return NULL;
+    }
+    if (new_size > SIZE_MAX - WU_HDR)
+        return NULL;
+    size_t old = block_size(p);
+    uint8_t *q = e->cfg.alloc(e->cfg.alloc_ud, (uint8_t *)p - WU_HDR, old + WU_HDR,
+                              new_size + WU_HDR);
+    if (!q)
+        return NULL;
+    memcpy(q, &new_size, sizeof new_size);
+    return q + WU_HDR;
 }
 
 void wu_free(const weft_engine *e, void *p, size_t size)
 {
+    (void)size;
     if (p)
-        e->cfg.alloc(e->cfg.alloc_ud, p, size ? size : 1, 0);
+        e->cfg.alloc(e->cfg.alloc_ud, (uint8_t *)p - WU_HDR, block_size(p) + WU_HDR, 0);
 }
 
 static void put(char *buf, size_t cap, size_t *n, char c)

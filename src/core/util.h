@@ -13,6 +13,10 @@ struct weft_engine {
     weft_config cfg;
 };
 
+/* Allocation through the engine's hook. Blocks remember their size, so
+ * the size arguments of wu_realloc and wu_free are informative only (the
+ * hook always receives the exact old size). wu_realloc does not zero the
+ * grown part. */
 void *wu_alloc(const weft_engine *e, size_t size);          /* zeroed */
 void *wu_realloc(const weft_engine *e, void *p, size_t old_size, size_t new_size);
 void wu_free(const weft_engine *e, void *p, size_t size);

@@ -23,16 +23,25 @@ typedef double VT_f64;
 #define IMM_i32(i) U32(i)
 #define IMM_i64(i) ((uint64_t)(int64_t)(int32_t)U32(i))
 
-/* A taken branch; backward ones (loop iterations) cost fuel. */
+/* Fuel: one unit per call and per loop iteration (taken backward
+ * branch). When none is left, or the store was interrupted, execution
+ * stops at the current instruction, which runs again (and pays) on resume. */
 #if WEFT_FUEL
+#define CHARGE()                                                              \
+    do {                                                                      \
+        if (WU_UNLIKELY(fuel <= 0 || st->interrupt))                          \
+            goto out_of_fuel;                                                 \
+        fuel--;                                                               \
+    } while (0)
 #define BRANCH(i)                                                             \
     do {                                                                      \
         int32_t r_ = REL(i);                                                  \
+        if (r_ < 0)                                                           \
+            CHARGE();                                                         \
         ip += (i) + r_;                                                       \
-        if (r_ < 0 && WU_UNLIKELY(--fuel < 0 || st->interrupt))               \
-            goto out_of_fuel;                                                 \
     } while (0)
 #else
+#define CHARGE() ((void)0)
 #define BRANCH(i) JUMP(i)
 #endif
 
@@ -339,12 +348,14 @@ dispatch:
     }
 
     CASE(CALL) {
+        CHARGE();
         f = inst->funcs[U32(1)];
         nfp = fp + ip[3];
         ip += 4;
         goto do_call;
     }
     CASE(CALL_INDIRECT) {
+        CHARGE();
         weft_table *t = inst->tables[U32(3)];
         uint32_t idx = S(6).i32;
         if (WU_UNLIKELY(idx >= t->size))
@@ -384,18 +395,16 @@ do_call:
         inst = f->inst;
         LOAD_MEM();
     }
-#if WEFT_FUEL
-    if (WU_UNLIKELY(--fuel < 0 || st->interrupt))
-        goto out_of_fuel;
-#endif
     NEXT();
 
     CASE(RETURN_CALL) {
+        CHARGE();
         f = inst->funcs[U32(1)];
         nfp = fp + ip[3];
         goto do_tail_call;
     }
     CASE(RETURN_CALL_INDIRECT) {
+        CHARGE();
         weft_table *t = inst->tables[U32(3)];
         uint32_t idx = S(6).i32;
         if (WU_UNLIKELY(idx >= t->size))
@@ -433,10 +442,6 @@ do_tail_call:
         inst = f->inst;
         LOAD_MEM();
     }
-#if WEFT_FUEL
-    if (WU_UNLIKELY(--fuel < 0 || st->interrupt))
-        goto out_of_fuel;
-#endif
     NEXT();
 
     CASE(MOV) {
@@ -644,8 +649,7 @@ do_tail_call:
 #if WEFT_FUEL
 out_of_fuel: {
     weft_trap_kind k = st->interrupt ? WEFT_TRAP_INTERRUPTED : WEFT_TRAP_OUT_OF_FUEL;
-    if (fuel < 0)
-        fuel = 0;
+    st->interrupt = 0;  /* the request has taken effect */
     if (st->depth == 1) {
         /* resumable: keep the activation and where to continue */
         st->suspended = true;

@@ -1,0 +1,2340 @@
+/* cdecode.c - decoding and validation of component binaries. */
+#include "component/component.h"
+
+#define TRY(x) do { weft_status s_ = (x); if (s_ != WEFT_OK) return s_; } while (0)
+
+/* ---------------------------------------------------------------- */
+/* Decoder state                                                     */
+/* ---------------------------------------------------------------- */
+
+/* A core function type seen by validation. */
+typedef struct core_ft {
+    uint8_t np, nr;
+    uint8_t p[WC_MAX_FLAT_PARAMS + 1], r[2];
+    bool big;   /* more parameters than we record: only arity checks */
+    uint32_t full_np;
+} core_ft;
+
+/* What validation knows of a core instance: its exports. */
+typedef struct core_inst_info {
+    uint32_t n;
+    const char **names;
+    uint8_t *sorts;          /* core sort of each export */
+    uint32_t *types;         /* core funcs: index into cfts; else 0 */
+} core_inst_info;
+
+/* Entries of an index space: for type-ish spaces an arena id, for core
+ * funcs an index into cfts, for core instances an index into cinsts, for
+ * core modules a module index. */
+typedef struct space {
+    uint32_t *v;
+    uint32_t n, cap;
+} space;
+
+enum { SC_COMPONENT, SC_COMPONENT_TYPE, SC_INSTANCE_TYPE };
+
+typedef struct scope {
+    struct scope *parent;
+    uint8_t kind;
+    wc_comp *comp;                /* SC_COMPONENT */
+    space sp[WC_IS_COUNT];
+    /* names seen, for uniqueness */
+    const char **import_names, **export_names;
+    uint32_t nimport_names, nexport_names, cap_in, cap_en;
+    /* decls of a component or instance type being built */
+    wc_decl *imports, *exports;
+    uint32_t nimports, nexports, cap_i, cap_e;
+} scope;
+
+typedef struct cdec {
+    weft_component *c;
+    const weft_engine *e;
+    wr_reader r;
+    weft_error *err;
+    core_ft *cfts;
+    uint32_t ncfts, cap_cfts;
+    core_inst_info *cinsts;
+    uint32_t ncinsts, cap_cinsts;
+    /* blocks of memory owned by the component, freed with it */
+    uint32_t depth;
+} cdec;
+
+static weft_status nomem(cdec *d)
+{
+    return wu_error(d->err, WEFT_NOMEM, d->r.pos, "out of memory");
+}
+
+static weft_status bad(cdec *d, size_t at, const char *fmt, const char *a)
+{
+    return wu_error(d->err, WEFT_MALFORMED, at, fmt, a);
+}
+
+static weft_status inval(cdec *d, size_t at, const char *fmt, const char *a)
+{
+    return wu_error(d->err, WEFT_INVALID, at, fmt, a);
+}
+
+/* Grows *arr (elements of size sz) to hold one more. */
+static bool grow(cdec *d, void **arr, uint32_t n, uint32_t *cap, size_t sz)
+{
+    if (n < *cap)
+        return true;
+    uint32_t nc = *cap ? *cap * 2 : 8;
+    void *p = wu_realloc(d->e, *arr, (size_t)*cap * sz, (size_t)nc * sz);
+    if (!p)
+        return false;
+    memset((char *)p + (size_t)*cap * sz, 0, (size_t)(nc - *cap) * sz);
+    *arr = p;
+    *cap = nc;
+    return true;
+}
+
+static weft_status sp_push(cdec *d, space *s, uint32_t v)
+{
+    if (!grow(d, (void **)&s->v, s->n, &s->cap, sizeof *s->v))
+        return nomem(d);
+    s->v[s->n++] = v;
+    return WEFT_OK;
+}
+
+static void scope_free(cdec *d, scope *s)
+{
+    for (int i = 0; i < WC_IS_COUNT; i++)
+        wu_free(d->e, s->sp[i].v, s->sp[i].cap * sizeof(uint32_t));
+    wu_free(d->e, s->import_names, s->cap_in * sizeof(char *));
+    wu_free(d->e, s->export_names, s->cap_en * sizeof(char *));
+    wu_free(d->e, s->imports, s->cap_i * sizeof(wc_decl));
+    wu_free(d->e, s->exports, s->cap_e * sizeof(wc_decl));
+}
+
+/* Strings live in blocks owned by the component. */
+typedef struct strblock {
+    struct strblock *next;
+    size_t size, used;
+} strblock;
+
+static char *str_alloc(cdec *d, size_t n)
+{
+    weft_component *c = d->c;
+    strblock *b = (strblock *)c->strings;
+    if (!b || b->size - b->used < n) {
+        size_t size = n + sizeof(strblock) > 4096 ? n + sizeof(strblock) : 4096;
+        strblock *nb = wu_alloc(d->e, size);
+        if (!nb)
+            return NULL;
+        nb->size = size;
+        nb->used = sizeof(strblock);
+        nb->next = b;
+        c->strings = (char *)nb;
+        b = nb;
+    }
+    char *p = (char *)b + b->used;
+    b->used += n;
+    return p;
+}
+
+/* Memory that lives as long as the component (type element arrays ...). */
+static void *perm_alloc(cdec *d, size_t n)
+{
+    /* keep 8-byte alignment */
+    char *p = str_alloc(d, n + 8);
+    if (!p)
+        return NULL;
+    uintptr_t a = ((uintptr_t)p + 7) & ~(uintptr_t)7;
+    memset((void *)a, 0, n);
+    return (void *)a;
+}
+
+static bool utf8_ok(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t ch = s[i];
+        if (ch < 0x80) { i++; continue; }
+        size_t len = (ch & 0xE0) == 0xC0 ? 2 : (ch & 0xF0) == 0xE0 ? 3 : (ch & 0xF8) == 0xF0 ? 4 : 0;
+        if (!len || n - i < len)
+            return false;
+        uint32_t cp = ch & (0xFF >> (len + 1));
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = cp << 6 | (s[i + k] & 0x3F);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+            (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+static weft_status read_name(cdec *d, const char **out)
+{
+    uint32_t len;
+    size_t at = d->r.pos;
+    TRY(wr_u32(&d->r, &len));
+    if (d->r.end - d->r.pos < len)
+        return bad(d, at, "unexpected end (name)%s", "");
+    const uint8_t *s = d->r.bytes + d->r.pos;
+    if (!utf8_ok(s, len))
+        return bad(d, d->r.pos, "malformed UTF-8 encoding%s", "");
+    char *p = str_alloc(d, (size_t)len + 1);
+    if (!p)
+        return nomem(d);
+    memcpy(p, s, len);
+    p[len] = 0;
+    d->r.pos += len;
+    *out = p;
+    return WEFT_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* Names                                                             */
+/* ---------------------------------------------------------------- */
+
+static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+static bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* A kebab-case label: words of lowercase+digits or of uppercase+digits,
+ * each starting with a letter, joined by '-'. An optional leading '%'. */
+static bool kebab_ok(const char *s, size_t n)
+{
+    if (n && s[0] == '%') {
+        s++;
+        n--;
+    }
+    if (n == 0)
+        return false;
+    size_t i = 0;
+    while (i < n) {
+        if (!is_lower(s[i]) && !is_upper(s[i]))
+            return false;
+        bool upper = is_upper(s[i]);
+        while (i < n && s[i] != '-') {
+            char c = s[i];
+            if (!(is_digit(c) || (upper ? is_upper(c) : is_lower(c))))
+                return false;
+            i++;
+        }
+        if (i < n) {
+            i++;  /* '-' */
+            if (i == n)
+                return false;
+        }
+    }
+    return true;
+}
+
+static size_t span_until(const char *s, size_t n, char c)
+{
+    size_t i = 0;
+    while (i < n && s[i] != c)
+        i++;
+    return i;
+}
+
+static bool semver_ok(const char *s, size_t n)
+{
+    /* MAJOR.MINOR.PATCH[-pre][+build], numbers without leading zeros */
+    size_t i = 0;
+    for (int part = 0; part < 3; part++) {
+        size_t st = i;
+        while (i < n && is_digit(s[i]))
+            i++;
+        if (i == st || (i - st > 1 && s[st] == '0'))
+            return false;
+        if (part < 2) {
+            if (i >= n || s[i] != '.')
+                return false;
+            i++;
+        }
+    }
+    if (i < n && s[i] == '-') {
+        i++;
+        size_t st = i;
+        while (i < n && s[i] != '+') {
+            char c = s[i];
+            if (!(is_digit(c) || is_lower(c) || is_upper(c) || c == '-' || c == '.'))
+                return false;
+            i++;
+        }
+        if (i == st)
+            return false;
+    }
+    if (i < n && s[i] == '+') {
+        i++;
+        if (i == n)
+            return false;
+        while (i < n) {
+            char c = s[i];
+            if (!(is_digit(c) || is_lower(c) || is_upper(c) || c == '-' || c == '.'))
+                return false;
+            i++;
+        }
+    }
+    return i == n;
+}
+
+/* ns:pkg/iface[@version], with nested namespaces/packages allowed as
+ * ns:pkg:sub/iface/sub. */
+static bool interface_name_ok(const char *s, size_t n)
+{
+    size_t at = span_until(s, n, '@');
+    size_t core = at;
+    size_t colon = span_until(s, core, ':');
+    if (colon == core)
+        return false;
+    size_t slash = span_until(s, core, '/');
+    if (slash == core || slash < colon)
+        return false;
+    /* namespace and package parts separated by ':' */
+    size_t i = 0;
+    while (i < slash) {
+        size_t j = i;
+        while (j < slash && s[j] != ':')
+            j++;
+        if (!kebab_ok(s + i, j - i))
+            return false;
+        i = j + 1;
+    }
+    if (s[slash - 1] == ':')
+        return false;
+    i = slash + 1;
+    while (i <= core) {
+        size_t j = i;
+        while (j < core && s[j] != '/')
+            j++;
+        if (!kebab_ok(s + i, j - i))
+            return false;
+        i = j + 1;
+    }
+    if (at < n && !semver_ok(s + at + 1, n - at - 1))
+        return false;
+    return true;
+}
+
+/* The name without its version, and which form it has. */
+enum { NM_PLAIN, NM_CTOR, NM_METHOD, NM_STATIC, NM_IFACE, NM_OTHER };
+
+static int classify_name(const char *s, size_t n, const char **plain, size_t *plain_len,
+                         const char **res, size_t *res_len)
+{
+    static const struct { const char *p; int kind; } pre[] = {
+        {"[constructor]", NM_CTOR}, {"[method]", NM_METHOD}, {"[static]", NM_STATIC}};
+    *res = NULL;
+    *res_len = 0;
+    for (unsigned k = 0; k < 3; k++) {
+        size_t pl = strlen(pre[k].p);
+        if (n > pl && !memcmp(s, pre[k].p, pl)) {
+            const char *rest = s + pl;
+            size_t rn = n - pl;
+            if (pre[k].kind == NM_CTOR) {
+                if (!kebab_ok(rest, rn))
+                    return -1;
+                *res = rest;
+                *res_len = rn;
+                *plain = rest;
+                *plain_len = rn;
+                return NM_CTOR;
+            }
+            size_t dot = span_until(rest, rn, '.');
+            if (dot == rn || !kebab_ok(rest, dot) || !kebab_ok(rest + dot + 1, rn - dot - 1))
+                return -1;
+            *res = rest;
+            *res_len = dot;
+            *plain = rest;
+            *plain_len = rn;
+            return pre[k].kind;
+        }
+    }
+    if (n && s[0] == '[') {
+        /* other annotations ([async], [resource-drop] ...) are not allowed
+         * on plain import/export names */
+        return -1;
+    }
+    if (span_until(s, n, ':') < n || span_until(s, n, '/') < n) {
+        if (!interface_name_ok(s, n))
+            return -1;
+        *plain = s;
+        *plain_len = n;
+        return NM_IFACE;
+    }
+    /* url=, integrity=, depname forms are accepted loosely */
+    if (n > 4 && (!memcmp(s, "url=", 4) || !memcmp(s, "dep=", 4)))
+        return NM_OTHER;
+    if (n > 10 && !memcmp(s, "integrity=", 10))
+        return NM_OTHER;
+    if (n > 7 && !memcmp(s, "unlocked-dep=", 7 > 13 ? 7 : 13))
+        return NM_OTHER;
+    if (n > 6 && !memcmp(s, "locked-dep=", 11 < n ? 11 : n))
+        return NM_OTHER;
+    if (!kebab_ok(s, n))
+        return -1;
+    *plain = s;
+    *plain_len = n;
+    return NM_PLAIN;
+}
+
+/* Strong uniqueness: names equal ignoring ASCII case, or equal after
+ * stripping a [constructor]/[method]/[static] prefix, conflict. */
+static bool names_conflict(const char *a, const char *b)
+{
+    const char *pa, *pb, *ra, *rb;
+    size_t la, lb, rla, rlb;
+    size_t na = strlen(a), nb = strlen(b);
+    int ka = classify_name(a, na, &pa, &la, &ra, &rla);
+    int kb = classify_name(b, nb, &pb, &lb, &rb, &rlb);
+    if (ka < 0 || kb < 0 || ka == NM_IFACE || kb == NM_IFACE || ka == NM_OTHER || kb == NM_OTHER) {
+        if (na != nb)
+            return false;
+        for (size_t i = 0; i < na; i++) {
+            char x = a[i], y = b[i];
+            if (x >= 'A' && x <= 'Z') x = (char)(x + 32);
+            if (y >= 'A' && y <= 'Z') y = (char)(y + 32);
+            if (x != y)
+                return false;
+        }
+        return true;
+    }
+    /* compare the plain parts case-insensitively; [method]r.f and
+     * [static]r.f conflict, and a plain name "r.f" cannot occur */
+    if (la != lb)
+        return false;
+    for (size_t i = 0; i < la; i++) {
+        char x = pa[i], y = pb[i];
+        if (x >= 'A' && x <= 'Z') x = (char)(x + 32);
+        if (y >= 'A' && y <= 'Z') y = (char)(y + 32);
+        if (x != y)
+            return false;
+    }
+    /* [constructor]r and plain r do not conflict (r is the resource) */
+    if ((ka == NM_CTOR) != (kb == NM_CTOR))
+        return false;
+    return true;
+}
+
+static weft_status add_unique(cdec *d, size_t at, const char ***names, uint32_t *n,
+                              uint32_t *cap, const char *name, const char *what)
+{
+    for (uint32_t i = 0; i < *n; i++)
+        if (names_conflict((*names)[i], name))
+            return wu_error(d->err, WEFT_INVALID, at, "%s name `%s` conflicts with previous name `%s`",
+                            what, name, (*names)[i]);
+    if (!grow(d, (void **)names, *n, cap, sizeof(char *)))
+        return nomem(d);
+    (*names)[(*n)++] = name;
+    return WEFT_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* Types                                                             */
+/* ---------------------------------------------------------------- */
+
+static weft_status new_type(cdec *d, uint8_t kind, wc_tid *out)
+{
+    *out = WC_NONE;
+    wc_tid id = wc_type_new(&d->c->types, kind);
+    if (id == WC_NONE)
+        return nomem(d);
+    *out = id;
+    return WEFT_OK;
+}
+
+static bool is_valtype_kind(uint8_t k) { return k < WEFT_C_KIND_COUNT_; }
+
+static weft_status primval(cdec *d, uint8_t b, wc_tid *out, size_t at)
+{
+    switch (b) {
+    case 0x7f: *out = WEFT_C_BOOL; break;
+    case 0x7e: *out = WEFT_C_S8; break;
+    case 0x7d: *out = WEFT_C_U8; break;
+    case 0x7c: *out = WEFT_C_S16; break;
+    case 0x7b: *out = WEFT_C_U16; break;
+    case 0x7a: *out = WEFT_C_S32; break;
+    case 0x79: *out = WEFT_C_U32; break;
+    case 0x78: *out = WEFT_C_S64; break;
+    case 0x77: *out = WEFT_C_U64; break;
+    case 0x76: *out = WEFT_C_F32; break;
+    case 0x75: *out = WEFT_C_F64; break;
+    case 0x74: *out = WEFT_C_CHAR; break;
+    case 0x73: *out = WEFT_C_STRING; break;
+    case 0x64: *out = WEFT_C_ERROR_CONTEXT; break;
+    default: return bad(d, at, "malformed value type%s", "");
+    }
+    return WEFT_OK;
+}
+
+static weft_status type_index(cdec *d, scope *s, uint32_t idx, size_t at, wc_tid *out)
+{
+    *out = WC_NONE;
+    if (idx >= s->sp[WC_IS_TYPE].n)
+        return wu_error(d->err, WEFT_INVALID, at, "type index out of bounds (%u)", idx);
+    *out = s->sp[WC_IS_TYPE].v[idx];
+    return WEFT_OK;
+}
+
+/* valtype ::= typeidx | primvaltype */
+static weft_status read_valtype(cdec *d, scope *s, wc_tid *out)
+{
+    *out = WC_NONE;
+    size_t at = d->r.pos;
+    if (at >= d->r.end)
+        return wr_eof(&d->r);
+    uint8_t b = d->r.bytes[at];
+    if (b >= 0x64 && b <= 0x7f && !(b >= 0x65 && b <= 0x72)) {
+        d->r.pos++;
+        return primval(d, b, out, at);
+    }
+    int64_t idx;
+    TRY(wr_s33(&d->r, &idx));
+    if (idx < 0)
+        return bad(d, at, "malformed value type%s", "");
+    wc_tid t;
+    TRY(type_index(d, s, (uint32_t)idx, at, &t));
+    if (!is_valtype_kind(wc_type(&d->c->types, t)->kind))
+        return wu_error(d->err, WEFT_INVALID, at, "type %u is not a defined value type", (uint32_t)idx);
+    *out = t;
+    return WEFT_OK;
+}
+
+static bool contains_borrow(const wc_types *a, wc_tid t, int depth)
+{
+    if (t == WC_NONE || depth > 64)
+        return false;
+    const weft_ctype *ty = wc_type(a, t);
+    switch (ty->kind) {
+    case WEFT_C_BORROW:
+        return true;
+    case WEFT_C_RECORD: case WEFT_C_VARIANT: case WEFT_C_TUPLE:
+        for (uint32_t i = 0; i < ty->n; i++)
+            if (contains_borrow(a, ty->elems[i], depth + 1))
+                return true;
+        return false;
+    case WEFT_C_LIST: case WEFT_C_OPTION:
+        return contains_borrow(a, ty->elem, depth + 1);
+    case WEFT_C_RESULT:
+        return contains_borrow(a, ty->elem, depth + 1) || contains_borrow(a, ty->err, depth + 1);
+    }
+    return false;
+}
+
+static weft_status read_labels(cdec *d, uint32_t n, const char **labels, const char *what)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        size_t at = d->r.pos;
+        TRY(read_name(d, &labels[i]));
+        if (!kebab_ok(labels[i], strlen(labels[i])))
+            return wu_error(d->err, WEFT_INVALID, at, "%s name `%s` is not in kebab case", what, labels[i]);
+        for (uint32_t j = 0; j < i; j++)
+            if (names_conflict(labels[j], labels[i]))
+                return wu_error(d->err, WEFT_INVALID, at, "%s name `%s` conflicts with previous name `%s`",
+                                what, labels[i], labels[j]);
+    }
+    return WEFT_OK;
+}
+
+static weft_status read_count(cdec *d, uint32_t *n)
+{
+    size_t at = d->r.pos;
+    TRY(wr_u32(&d->r, n));
+    if (*n > d->r.end - d->r.pos)
+        return bad(d, at, "unexpected end (count too large)%s", "");
+    return WEFT_OK;
+}
+
+static weft_status read_optional(cdec *d, bool *present)
+{
+    uint8_t b;
+    *present = false;
+    size_t at = d->r.pos;
+    TRY(wr_byte(&d->r, &b));
+    if (b > 1)
+        return bad(d, at, "malformed optional (0x%x)", b == 2 ? "02" : "");
+    *present = b == 1;
+    return WEFT_OK;
+}
+
+static weft_status check_size(cdec *d, wc_tid t, size_t at)
+{
+    wc_type_layout(&d->c->types, t);
+    const weft_ctype *ty = wc_type(&d->c->types, t);
+    if (ty->size >= (1u << 28))
+        return wu_error(d->err, WEFT_INVALID, at, "effective type size exceeds the limit%s", "");
+    return WEFT_OK;
+}
+
+static weft_status read_functype(cdec *d, scope *s, bool async_, wc_tid *out);
+static weft_status read_component_type(cdec *d, scope *s, uint8_t form, wc_tid *out);
+
+/* defvaltype after its leading byte b */
+static weft_status read_defvaltype(cdec *d, scope *s, uint8_t b, size_t at, wc_tid *out)
+{
+    wc_types *a = &d->c->types;
+    wc_tid t;
+    uint32_t n;
+    switch (b) {
+    case 0x72: { /* record */
+        TRY(read_count(d, &n));
+        if (n == 0)
+            return inval(d, at, "record type must have at least one field%s", "");
+        TRY(new_type(d, WEFT_C_RECORD, &t));
+        weft_ctype *ty = wc_type(a, t);
+        ty->labels = perm_alloc(d, n * sizeof(char *));
+        ty->elems = perm_alloc(d, n * sizeof(wc_tid));
+        if (!ty->labels || !ty->elems)
+            return nomem(d);
+        ty->n = n;
+        for (uint32_t i = 0; i < n; i++) {
+            TRY(read_labels(d, 1, &ty->labels[i], "field"));
+            for (uint32_t j = 0; j < i; j++)
+                if (names_conflict(ty->labels[j], ty->labels[i]))
+                    return wu_error(d->err, WEFT_INVALID, at, "field name `%s` conflicts with previous name `%s`",
+                                    ty->labels[i], ty->labels[j]);
+            TRY(read_valtype(d, s, &ty->elems[i]));
+        }
+        break;
+    }
+    case 0x71: { /* variant */
+        TRY(read_count(d, &n));
+        if (n == 0)
+            return inval(d, at, "variant type must have at least one case%s", "");
+        TRY(new_type(d, WEFT_C_VARIANT, &t));
+        weft_ctype *ty = wc_type(a, t);
+        ty->labels = perm_alloc(d, n * sizeof(char *));
+        ty->elems = perm_alloc(d, n * sizeof(wc_tid));
+        if (!ty->labels || !ty->elems)
+            return nomem(d);
+        ty->n = n;
+        for (uint32_t i = 0; i < n; i++) {
+            TRY(read_labels(d, 1, &ty->labels[i], "variant case"));
+            for (uint32_t j = 0; j < i; j++)
+                if (names_conflict(ty->labels[j], ty->labels[i]))
+                    return wu_error(d->err, WEFT_INVALID, at, "variant case name `%s` conflicts with previous name `%s`",
+                                    ty->labels[i], ty->labels[j]);
+            bool has;
+            TRY(read_optional(d, &has));
+            ty->elems[i] = WC_NONE;
+            if (has)
+                TRY(read_valtype(d, s, &ty->elems[i]));
+            uint8_t z;
+            size_t zat = d->r.pos;
+            TRY(wr_byte(&d->r, &z));
+            if (z != 0)
+                return bad(d, zat, "variant case refinement is not supported%s", "");
+        }
+        break;
+    }
+    case 0x70: /* list */
+        TRY(new_type(d, WEFT_C_LIST, &t));
+        TRY(read_valtype(d, s, &wc_type(a, t)->elem));
+        break;
+    case 0x67: { /* fixed-size list (gated) */
+        return wu_error(d->err, WEFT_UNSUPPORTED, at, "fixed-length lists are not supported%s", "");
+    }
+    case 0x6f: { /* tuple */
+        TRY(read_count(d, &n));
+        if (n == 0)
+            return inval(d, at, "tuple type must have at least one type%s", "");
+        TRY(new_type(d, WEFT_C_TUPLE, &t));
+        weft_ctype *ty = wc_type(a, t);
+        ty->elems = perm_alloc(d, n * sizeof(wc_tid));
+        if (!ty->elems)
+            return nomem(d);
+        ty->n = n;
+        for (uint32_t i = 0; i < n; i++)
+            TRY(read_valtype(d, s, &ty->elems[i]));
+        break;
+    }
+    case 0x6e:   /* flags */
+    case 0x6d: { /* enum */
+        TRY(read_count(d, &n));
+        if (n == 0)
+            return inval(d, at, b == 0x6e ? "flags must have at least one entry%s"
+                                         : "enum type must have at least one variant%s", "");
+        if (b == 0x6e && n > 32)
+            return inval(d, at, "cannot have more than 32 flags%s", "");
+        TRY(new_type(d, b == 0x6e ? WEFT_C_FLAGS : WEFT_C_ENUM, &t));
+        weft_ctype *ty = wc_type(a, t);
+        ty->labels = perm_alloc(d, n * sizeof(char *));
+        if (!ty->labels)
+            return nomem(d);
+        ty->n = n;
+        TRY(read_labels(d, n, ty->labels, b == 0x6e ? "flag" : "enum tag"));
+        break;
+    }
+    case 0x6b: /* option */
+        TRY(new_type(d, WEFT_C_OPTION, &t));
+        TRY(read_valtype(d, s, &wc_type(a, t)->elem));
+        break;
+    case 0x6a: { /* result */
+        TRY(new_type(d, WEFT_C_RESULT, &t));
+        weft_ctype *ty = wc_type(a, t);
+        bool has;
+        ty->elem = ty->err = WC_NONE;
+        TRY(read_optional(d, &has));
+        if (has)
+            TRY(read_valtype(d, s, &ty->elem));
+        TRY(read_optional(d, &has));
+        if (has)
+            TRY(read_valtype(d, s, &ty->err));
+        break;
+    }
+    case 0x69:   /* own */
+    case 0x68: { /* borrow */
+        uint32_t idx;
+        size_t iat = d->r.pos;
+        TRY(wr_u32(&d->r, &idx));
+        wc_tid rt;
+        TRY(type_index(d, s, idx, iat, &rt));
+        if (wc_type(a, rt)->kind != WC_K_RESOURCE)
+            return wu_error(d->err, WEFT_INVALID, iat, "type %u is not a resource type", idx);
+        TRY(new_type(d, b == 0x69 ? WEFT_C_OWN : WEFT_C_BORROW, &t));
+        wc_type(a, t)->elem = rt;
+        break;
+    }
+    case 0x66: case 0x65: case 0x63:
+        return wu_error(d->err, WEFT_UNSUPPORTED, at, "%s types are not supported",
+                        b == 0x66 ? "stream" : b == 0x65 ? "future" : "map");
+    default:
+        if (b >= 0x64 && b <= 0x7f) {
+            wc_tid p;
+            TRY(primval(d, b, &p, at));
+            *out = p;
+            return WEFT_OK;
+        }
+        return wu_error(d->err, WEFT_MALFORMED, at, "malformed defined type 0x%x", b);
+    }
+    TRY(check_size(d, t, at));
+    *out = t;
+    return WEFT_OK;
+}
+
+static weft_status read_resultlist(cdec *d, scope *s, wc_tid *out)
+{
+    uint8_t b;
+    size_t at = d->r.pos;
+    TRY(wr_byte(&d->r, &b));
+    if (b == 0x00)
+        return read_valtype(d, s, out);
+    if (b == 0x01) {
+        uint8_t z;
+        TRY(wr_byte(&d->r, &z));
+        if (z != 0)
+            return bad(d, at, "named function results are not supported%s", "");
+        *out = WC_NONE;
+        return WEFT_OK;
+    }
+    return bad(d, at, "malformed function result list%s", "");
+}
+
+static weft_status read_functype(cdec *d, scope *s, bool async_, wc_tid *out)
+{
+    *out = WC_NONE;
+    size_t at = d->r.pos;
+    if (async_)
+        return wu_error(d->err, WEFT_UNSUPPORTED, at, "async functions are not supported%s", "");
+    uint32_t n;
+    TRY(read_count(d, &n));
+    wc_tid t;
+    TRY(new_type(d, WC_K_FUNC, &t));
+    weft_ctype *ty = wc_type(&d->c->types, t);
+    ty->labels = perm_alloc(d, (n ? n : 1) * sizeof(char *));
+    ty->elems = perm_alloc(d, (n ? n : 1) * sizeof(wc_tid));
+    if (!ty->labels || !ty->elems)
+        return nomem(d);
+    ty->n = n;
+    for (uint32_t i = 0; i < n; i++) {
+        TRY(read_labels(d, 1, &ty->labels[i], "function parameter"));
+        for (uint32_t j = 0; j < i; j++)
+            if (names_conflict(ty->labels[j], ty->labels[i]))
+                return wu_error(d->err, WEFT_INVALID, at,
+                                "function parameter name `%s` conflicts with previous parameter name `%s`",
+                                ty->labels[i], ty->labels[j]);
+        TRY(read_valtype(d, s, &ty->elems[i]));
+    }
+    size_t rat = d->r.pos;
+    TRY(read_resultlist(d, s, &ty->elem));
+    if (ty->elem != WC_NONE && contains_borrow(&d->c->types, ty->elem, 0))
+        return inval(d, rat, "function result cannot contain a `borrow` type%s", "");
+    *out = t;
+    return WEFT_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* Component and instance types                                      */
+/* ---------------------------------------------------------------- */
+
+static weft_status read_core_type(cdec *d, scope *s, bool in_module_type);
+static weft_status read_alias(cdec *d, scope *s, bool declarator);
+static weft_status read_externtype(cdec *d, scope *s, uint8_t *space, wc_tid *type);
+
+static weft_status add_decl(cdec *d, wc_decl **arr, uint32_t *n, uint32_t *cap,
+                            const char *name, uint8_t sort, wc_tid type)
+{
+    if (!grow(d, (void **)arr, *n, cap, sizeof(wc_decl)))
+        return nomem(d);
+    (*arr)[*n].name = name;
+    (*arr)[*n].sort = sort;
+    (*arr)[*n].type = type;
+    (*n)++;
+    return WEFT_OK;
+}
+
+static uint8_t space_to_sort(uint8_t space)
+{
+    switch (space) {
+    case WC_IS_CORE_MODULE: return WC_SORT_CORE_MODULE;
+    case WC_IS_FUNC: return WC_SORT_FUNC;
+    case WC_IS_VALUE: return WC_SORT_VALUE;
+    case WC_IS_TYPE: return WC_SORT_TYPE;
+    case WC_IS_COMPONENT: return WC_SORT_COMPONENT;
+    case WC_IS_INSTANCE: return WC_SORT_INSTANCE;
+    }
+    return 0xFF;
+}
+
+/* Checks a name of an import or export; returns its kind. */
+static weft_status check_extern_name(cdec *d, scope *s, size_t at, const char *name,
+                                     uint8_t space, wc_tid type, bool is_import)
+{
+    const char *plain, *res;
+    size_t pl, rl;
+    int k = classify_name(name, strlen(name), &plain, &pl, &res, &rl);
+    if (k < 0)
+        return wu_error(d->err, WEFT_INVALID, at, "`%s` is not a valid extern name", name);
+    if ((k == NM_CTOR || k == NM_METHOD || k == NM_STATIC) && space != WC_IS_FUNC)
+        return wu_error(d->err, WEFT_INVALID, at, "name `%s` is only allowed on functions", name);
+    if (k == NM_CTOR || k == NM_METHOD || k == NM_STATIC) {
+        /* the resource must be a preceding import/export of this scope */
+        const char **names = is_import ? s->import_names : s->export_names;
+        uint32_t n = is_import ? s->nimport_names : s->nexport_names;
+        bool found = false;
+        for (uint32_t i = 0; i < n; i++)
+            if (strlen(names[i]) == rl && !memcmp(names[i], res, rl))
+                found = true;
+        (void)found; /* checked loosely: resource names may come from either list */
+        const weft_ctype *ft = wc_type(&d->c->types, type);
+        if (ft->kind == WC_K_FUNC) {
+            if (k == NM_METHOD) {
+                if (ft->n == 0 || strcmp(ft->labels[0], "self") != 0 ||
+                    wc_type(&d->c->types, ft->elems[0])->kind != WEFT_C_BORROW)
+                    return wu_error(d->err, WEFT_INVALID, at,
+                                    "method `%s` must take a first parameter `self: borrow<...>`", name);
+            }
+            if (k == NM_CTOR) {
+                wc_tid r = ft->elem;
+                const weft_ctype *rt = r == WC_NONE ? NULL : wc_type(&d->c->types, r);
+                if (rt && rt->kind == WEFT_C_RESULT && rt->elem != WC_NONE)
+                    rt = wc_type(&d->c->types, rt->elem);
+                if (!rt || rt->kind != WEFT_C_OWN)
+                    return wu_error(d->err, WEFT_INVALID, at,
+                                    "constructor `%s` must return `own<...>`", name);
+            }
+        }
+    }
+    return WEFT_OK;
+}
+
+/* componenttype / instancetype bodies. form 0x41 component, 0x42 instance */
+static weft_status read_component_type(cdec *d, scope *outer, uint8_t form, wc_tid *out)
+{
+    scope s;
+    memset(&s, 0, sizeof s);
+    s.parent = outer;
+    s.kind = form == 0x41 ? SC_COMPONENT_TYPE : SC_INSTANCE_TYPE;
+    weft_status st = WEFT_OK;
+    uint32_t n;
+    if (++d->depth > 64) {
+        d->depth--;
+        return wu_error(d->err, WEFT_LIMIT, d->r.pos, "types nested too deeply%s", "");
+    }
+    st = read_count(d, &n);
+    for (uint32_t i = 0; i < n && !st; i++) {
+        uint8_t tag;
+        size_t at = d->r.pos;
+        st = wr_byte(&d->r, &tag);
+        if (st)
+            break;
+        if (tag == 0x03 && form == 0x41) {
+            /* importdecl */
+            uint8_t nk;
+            const char *name;
+            st = wr_byte(&d->r, &nk);
+            if (!st && nk > 1)
+                st = bad(d, at, "malformed name kind%s", "");
+            if (!st)
+                st = read_name(d, &name);
+            uint8_t space;
+            wc_tid t;
+            if (!st)
+                st = read_externtype(d, &s, &space, &t);
+            if (!st)
+                st = check_extern_name(d, &s, at, name, space, t, true);
+            if (!st)
+                st = add_unique(d, at, &s.import_names, &s.nimport_names, &s.cap_in, name, "import");
+            if (!st)
+                st = add_decl(d, &s.imports, &s.nimports, &s.cap_i, name, space_to_sort(space), t);
+            if (!st && space == WC_IS_TYPE)
+                st = sp_push(d, &s.sp[WC_IS_TYPE], t);
+            else if (!st && space != WC_IS_VALUE)
+                st = sp_push(d, &s.sp[space], t);
+        } else if (tag == 0x00) {
+            st = read_core_type(d, &s, false);
+        } else if (tag == 0x01) {
+            uint8_t b;
+            size_t tat = d->r.pos;
+            st = wr_byte(&d->r, &b);
+            wc_tid t = WC_NONE;
+            if (st)
+                break;
+            if (b == 0x3f) {
+                st = inval(d, tat, "resource types cannot be defined in a component or instance type%s", "");
+            } else if (b == 0x40 || b == 0x43) {
+                st = read_functype(d, &s, b == 0x43, &t);
+            } else if (b == 0x41 || b == 0x42) {
+                st = read_component_type(d, &s, b, &t);
+            } else {
+                st = read_defvaltype(d, &s, b, tat, &t);
+            }
+            if (!st)
+                st = sp_push(d, &s.sp[WC_IS_TYPE], t);
+        } else if (tag == 0x02) {
+            st = read_alias(d, &s, true);
+        } else if (tag == 0x04) {
+            uint8_t nk;
+            const char *name;
+            st = wr_byte(&d->r, &nk);
+            if (!st && nk > 1)
+                st = bad(d, at, "malformed name kind%s", "");
+            if (!st)
+                st = read_name(d, &name);
+            uint8_t space;
+            wc_tid t;
+            if (!st)
+                st = read_externtype(d, &s, &space, &t);
+            if (!st)
+                st = check_extern_name(d, &s, at, name, space, t, false);
+            if (!st)
+                st = add_unique(d, at, &s.export_names, &s.nexport_names, &s.cap_en, name, "export");
+            if (!st)
+                st = add_decl(d, &s.exports, &s.nexports, &s.cap_e, name, space_to_sort(space), t);
+            if (!st && space != WC_IS_VALUE)
+                st = sp_push(d, &s.sp[space], t);
+        } else {
+            st = wu_error(d->err, WEFT_MALFORMED, at, "malformed %s declarator",
+                          form == 0x41 ? "component type" : "instance type");
+        }
+    }
+    wc_tid t = WC_NONE;
+    if (!st)
+        st = new_type(d, form == 0x41 ? WC_K_COMPONENT : WC_K_INSTANCE, &t);
+    if (!st) {
+        weft_ctype *ty = wc_type(&d->c->types, t);
+        ty->nimports = s.nimports;
+        ty->nexports = s.nexports;
+        ty->imports = perm_alloc(d, (s.nimports + 1) * sizeof(wc_decl));
+        ty->exports = perm_alloc(d, (s.nexports + 1) * sizeof(wc_decl));
+        if (!ty->imports || !ty->exports) {
+            st = nomem(d);
+        } else {
+            if (s.nimports)
+                memcpy(ty->imports, s.imports, s.nimports * sizeof(wc_decl));
+            if (s.nexports)
+                memcpy(ty->exports, s.exports, s.nexports * sizeof(wc_decl));
+        }
+        *out = t;
+    }
+    scope_free(d, &s);
+    d->depth--;
+    return st;
+}
+
+/* externtype ::= 0x00 0x11 coretypeidx | 0x01 functypeidx | 0x02 value |
+ *                0x03 typebound | 0x04 comptypeidx | 0x05 insttypeidx */
+static weft_status read_externtype(cdec *d, scope *s, uint8_t *space, wc_tid *type)
+{
+    *space = 0;
+    *type = WC_NONE;
+    uint8_t b;
+    size_t at = d->r.pos;
+    TRY(wr_byte(&d->r, &b));
+    uint32_t idx;
+    wc_types *a = &d->c->types;
+    switch (b) {
+    case 0x00: {
+        uint8_t b2;
+        TRY(wr_byte(&d->r, &b2));
+        if (b2 != 0x11)
+            return bad(d, at, "malformed core module extern type%s", "");
+        size_t iat = d->r.pos;
+        TRY(wr_u32(&d->r, &idx));
+        if (idx >= s->sp[WC_IS_CORE_TYPE].n)
+            return wu_error(d->err, WEFT_INVALID, iat, "core type index out of bounds (%u)", idx);
+        if (s->sp[WC_IS_CORE_TYPE].v[idx] != 1)
+            return wu_error(d->err, WEFT_INVALID, iat, "core type index %u is not a module type", idx);
+        *space = WC_IS_CORE_MODULE;
+        *type = WC_NONE;
+        return WEFT_OK;
+    }
+    case 0x01: case 0x04: case 0x05: {
+        size_t iat = d->r.pos;
+        TRY(wr_u32(&d->r, &idx));
+        wc_tid t;
+        TRY(type_index(d, s, idx, iat, &t));
+        uint8_t want = b == 0x01 ? WC_K_FUNC : b == 0x04 ? WC_K_COMPONENT : WC_K_INSTANCE;
+        if (wc_type(a, t)->kind != want)
+            return wu_error(d->err, WEFT_INVALID, iat, "type index %u is not a %s type", idx,
+                            b == 0x01 ? "function" : b == 0x04 ? "component" : "instance");
+        *space = b == 0x01 ? WC_IS_FUNC : b == 0x04 ? WC_IS_COMPONENT : WC_IS_INSTANCE;
+        *type = t;
+        return WEFT_OK;
+    }
+    case 0x02:
+        return wu_error(d->err, WEFT_UNSUPPORTED, at, "value imports and exports are not supported%s", "");
+    case 0x03: {
+        uint8_t bound;
+        TRY(wr_byte(&d->r, &bound));
+        if (bound == 0x00) {
+            size_t iat = d->r.pos;
+            TRY(wr_u32(&d->r, &idx));
+            TRY(type_index(d, s, idx, iat, type));
+        } else if (bound == 0x01) {
+            /* a fresh abstract resource type */
+            TRY(new_type(d, WC_K_RESOURCE, type));
+            weft_ctype *ty = wc_type(a, *type);
+            ty->rep = WEFT_I32;
+            ty->dtor = -1;
+            ty->resource_id = d->c->nresource_ids++;
+        } else {
+            return bad(d, at, "malformed type bound%s", "");
+        }
+        *space = WC_IS_TYPE;
+        return WEFT_OK;
+    }
+    }
+    return wu_error(d->err, WEFT_MALFORMED, at, "malformed extern type 0x%x", b);
+}
+
+/* ---------------------------------------------------------------- */
+/* Core types                                                        */
+/* ---------------------------------------------------------------- */
+
+static weft_status read_core_valtype(cdec *d, uint8_t *out)
+{
+    uint8_t b;
+    size_t at = d->r.pos;
+    TRY(wr_byte(&d->r, &b));
+    switch (b) {
+    case 0x7f: *out = WEFT_I32; return WEFT_OK;
+    case 0x7e: *out = WEFT_I64; return WEFT_OK;
+    case 0x7d: *out = WEFT_F32; return WEFT_OK;
+    case 0x7c: *out = WEFT_F64; return WEFT_OK;
+    case 0x7b: *out = WEFT_V128; return WEFT_OK;
+    case 0x70: *out = WEFT_FUNCREF; return WEFT_OK;
+    case 0x6f: *out = WEFT_EXTERNREF; return WEFT_OK;
+    }
+    return wu_error(d->err, WEFT_MALFORMED, at, "malformed core value type 0x%x", b);
+}
+
+static weft_status skip_core_functype(cdec *d)
+{
+    for (int part = 0; part < 2; part++) {
+        uint32_t n;
+        TRY(read_count(d, &n));
+        for (uint32_t i = 0; i < n; i++) {
+            uint8_t t;
+            TRY(read_core_valtype(d, &t));
+        }
+    }
+    return WEFT_OK;
+}
+
+static weft_status skip_limits(cdec *d)
+{
+    uint8_t f;
+    uint32_t v;
+    TRY(wr_byte(&d->r, &f));
+    TRY(wr_u32(&d->r, &v));
+    if (f & 1)
+        TRY(wr_u32(&d->r, &v));
+    return WEFT_OK;
+}
+
+static weft_status skip_core_externtype(cdec *d, uint32_t ntypes)
+{
+    uint8_t k;
+    size_t at = d->r.pos;
+    TRY(wr_byte(&d->r, &k));
+    uint32_t idx;
+    uint8_t t;
+    switch (k) {
+    case 0x00:
+        TRY(wr_u32(&d->r, &idx));
+        if (idx >= ntypes)
+            return wu_error(d->err, WEFT_INVALID, at, "core type index out of bounds (%u)", idx);
+        return WEFT_OK;
+    case 0x01: TRY(read_core_valtype(d, &t)); return skip_limits(d);
+    case 0x02: return skip_limits(d);
+    case 0x03: TRY(read_core_valtype(d, &t)); return wr_byte(&d->r, &t);
+    case 0x04: TRY(wr_byte(&d->r, &t)); return wr_u32(&d->r, &idx);
+    }
+    return wu_error(d->err, WEFT_MALFORMED, at, "malformed core extern type 0x%x", k);
+}
+
+/* core:type; pushes 0 (function type) or 1 (module type) on the core type
+ * space. */
+static weft_status read_core_type(cdec *d, scope *s, bool in_module_type)
+{
+    uint8_t b;
+    size_t at = d->r.pos;
+    TRY(wr_byte(&d->r, &b));
+    if (b == 0x60) {
+        TRY(skip_core_functype(d));
+        return sp_push(d, &s->sp[WC_IS_CORE_TYPE], 0);
+    }
+    if (b == 0x50) {
+        if (in_module_type)
+            return inval(d, at, "module types cannot be nested%s", "");
+        uint32_t n, ntypes = 0;
+        TRY(read_count(d, &n));
+        const char **enames = NULL;
+        uint32_t nen = 0, capen = 0;
+        weft_status st = WEFT_OK;
+        for (uint32_t i = 0; i < n && !st; i++) {
+            uint8_t tag;
+            size_t tat = d->r.pos;
+            st = wr_byte(&d->r, &tag);
+            if (st)
+                break;
+            const char *m, *nm;
+            switch (tag) {
+            case 0x00: /* import */
+                st = read_name(d, &m);
+                if (!st) st = read_name(d, &nm);
+                if (!st) st = skip_core_externtype(d, ntypes);
+                break;
+            case 0x01: { /* type */
+                uint8_t fb;
+                st = wr_byte(&d->r, &fb);
+                if (!st && fb == 0x50)
+                    st = inval(d, tat, "module types cannot be nested%s", "");
+                else if (!st && fb != 0x60)
+                    st = bad(d, tat, "malformed core type%s", "");
+                if (!st) st = skip_core_functype(d);
+                ntypes++;
+                break;
+            }
+            case 0x02: { /* outer alias of a core type */
+                uint8_t s1, s2;
+                uint32_t ct, idx;
+                st = wr_byte(&d->r, &s1);
+                if (!st) st = wr_byte(&d->r, &s2);
+                if (!st && (s1 != 0x10 || s2 != 0x01))
+                    st = bad(d, tat, "malformed core alias%s", "");
+                if (!st) st = wr_u32(&d->r, &ct);
+                if (!st) st = wr_u32(&d->r, &idx);
+                if (!st && ct == 0 && idx >= ntypes)
+                    st = wu_error(d->err, WEFT_INVALID, tat, "core type index out of bounds (%u)", idx);
+                if (!st && ct == 1) {
+                    if (idx >= s->sp[WC_IS_CORE_TYPE].n)
+                        st = wu_error(d->err, WEFT_INVALID, tat, "core type index out of bounds (%u)", idx);
+                    else if (s->sp[WC_IS_CORE_TYPE].v[idx] == 1)
+                        st = inval(d, tat, "cannot alias a module type into a module type%s", "");
+                }
+                if (!st && ct > 1)
+                    st = inval(d, tat, "outer alias count too large%s", "");
+                ntypes++;
+                break;
+            }
+            case 0x03: /* export */
+                st = read_name(d, &nm);
+                if (!st) {
+                    for (uint32_t k = 0; k < nen && !st; k++)
+                        if (!strcmp(enames[k], nm))
+                            st = wu_error(d->err, WEFT_INVALID, tat, "duplicate export name `%s`", nm);
+                    if (!st && grow(d, (void **)&enames, nen, &capen, sizeof(char *)))
+                        enames[nen++] = nm;
+                }
+                if (!st) st = skip_core_externtype(d, ntypes);
+                break;
+            default:
+                st = bad(d, tat, "malformed module type declarator%s", "");
+            }
+        }
+        wu_free(d->e, enames, capen * sizeof(char *));
+        TRY(st);
+        return sp_push(d, &s->sp[WC_IS_CORE_TYPE], 1);
+    }
+    if (b == 0x00 || b == 0x4e || b == 0x4f || b == 0x5e || b == 0x5f)
+        return wu_error(d->err, WEFT_UNSUPPORTED, at, "GC core types are not supported%s", "");
+    return wu_error(d->err, WEFT_MALFORMED, at, "malformed core type 0x%x", b);
+}
+
+/* ---------------------------------------------------------------- */
+/* Aliases                                                           */
+/* ---------------------------------------------------------------- */
+
+static weft_status read_sort(cdec *d, uint8_t *space, bool *core)
+{
+    *space = 0;
+    uint8_t b;
+    size_t at = d->r.pos;
+    TRY(wr_byte(&d->r, &b));
+    *core = false;
+    switch (b) {
+    case 0x00: {
+        uint8_t cs;
+        TRY(wr_byte(&d->r, &cs));
+        *core = true;
+        switch (cs) {
+        case 0x00: *space = WC_IS_CORE_FUNC; return WEFT_OK;
+        case 0x01: *space = WC_IS_CORE_TABLE; return WEFT_OK;
+        case 0x02: *space = WC_IS_CORE_MEMORY; return WEFT_OK;
+        case 0x03: *space = WC_IS_CORE_GLOBAL; return WEFT_OK;
+        case 0x04: return wu_error(d->err, WEFT_UNSUPPORTED, at, "core tags are not supported%s", "");
+        case 0x10: *space = WC_IS_CORE_TYPE; return WEFT_OK;
+        case 0x11: *space = WC_IS_CORE_MODULE; return WEFT_OK;
+        case 0x12: *space = WC_IS_CORE_INSTANCE; return WEFT_OK;
+        }
+        return wu_error(d->err, WEFT_MALFORMED, at, "malformed core sort 0x%x", cs);
+    }
+    case 0x01: *space = WC_IS_FUNC; return WEFT_OK;
+    case 0x02: *space = WC_IS_VALUE; return WEFT_OK;
+    case 0x03: *space = WC_IS_TYPE; return WEFT_OK;
+    case 0x04: *space = WC_IS_COMPONENT; return WEFT_OK;
+    case 0x05: *space = WC_IS_INSTANCE; return WEFT_OK;
+    }
+    return wu_error(d->err, WEFT_MALFORMED, at, "malformed sort 0x%x", b);
+}
+
+static const char *space_name(uint8_t sp)
+{
+    static const char *const n[] = {"core func", "core table", "core memory", "core global",
+                                    "core type", "core module", "core instance", "func",
+                                    "value", "type", "component", "instance"};
+    return sp < WC_IS_COUNT ? n[sp] : "?";
+}
+
+static weft_status add_def(cdec *d, wc_comp *c, wc_def **out)
+{
+    if (!grow(d, (void **)&c->defs, c->ndefs, &c->cap_defs, sizeof(wc_def)))
+        return nomem(d);
+    wc_def *df = &c->defs[c->ndefs++];
+    memset(df, 0, sizeof *df);
+    df->type = WC_NONE;
+    df->opts.memory = df->opts.realloc = df->opts.post_return = -1;
+    *out = df;
+    return WEFT_OK;
+}
+
+/* Looks up the export `name` of instance type it; returns its decl. */
+static const wc_decl *inst_export(const wc_types *a, wc_tid it, const char *name)
+{
+    const weft_ctype *t = wc_type(a, it);
+    for (uint32_t i = 0; i < t->nexports; i++)
+        if (!strcmp(t->exports[i].name, name))
+            return &t->exports[i];
+    return NULL;
+}
+
+static uint8_t sort_to_space(uint8_t sort)
+{
+    switch (sort) {
+    case WC_SORT_CORE_MODULE: return WC_IS_CORE_MODULE;
+    case WC_SORT_FUNC: return WC_IS_FUNC;
+    case WC_SORT_VALUE: return WC_IS_VALUE;
+    case WC_SORT_TYPE: return WC_IS_TYPE;
+    case WC_SORT_COMPONENT: return WC_IS_COMPONENT;
+    case WC_SORT_INSTANCE: return WC_IS_INSTANCE;
+    }
+    return 0xFF;
+}
+
+static weft_status read_alias(cdec *d, scope *s, bool declarator)
+{
+    uint8_t space;
+    bool core;
+    size_t at = d->r.pos;
+    TRY(read_sort(d, &space, &core));
+    uint8_t kind;
+    TRY(wr_byte(&d->r, &kind));
+    wc_types *a = &d->c->types;
+    wc_def *df = NULL;
+    if (s->kind == SC_COMPONENT) {
+        TRY(add_def(d, s->comp, &df));
+        df->space = space;
+    }
+    switch (kind) {
+    case 0x00: { /* export of an instance */
+        uint32_t inst;
+        const char *name;
+        size_t iat = d->r.pos;
+        TRY(wr_u32(&d->r, &inst));
+        TRY(read_name(d, &name));
+        if (core)
+            return bad(d, at, "malformed alias: core sort for an instance export%s", "");
+        if (inst >= s->sp[WC_IS_INSTANCE].n)
+            return wu_error(d->err, WEFT_INVALID, iat, "instance index out of bounds (%u)", inst);
+        if (declarator && space != WC_IS_INSTANCE && space != WC_IS_TYPE)
+            return inval(d, at, "export aliases in types may only alias instances and types%s", "");
+        const wc_decl *ex = inst_export(a, s->sp[WC_IS_INSTANCE].v[inst], name);
+        if (!ex)
+            return wu_error(d->err, WEFT_INVALID, iat, "instance %u has no export named `%s`", inst, name);
+        if (sort_to_space(ex->sort) != space)
+            return wu_error(d->err, WEFT_INVALID, iat, "export `%s` is not a %s", name, space_name(space));
+        TRY(sp_push(d, &s->sp[space], ex->type));
+        if (df) {
+            df->op = WC_D_ALIAS_EXPORT;
+            df->a = inst;
+            df->name = name;
+            df->type = ex->type;
+        }
+        return WEFT_OK;
+    }
+    case 0x01: { /* core export of a core instance */
+        uint32_t inst;
+        const char *name;
+        size_t iat = d->r.pos;
+        TRY(wr_u32(&d->r, &inst));
+        TRY(read_name(d, &name));
+        if (!core || space > WC_IS_CORE_GLOBAL)
+            return bad(d, at, "malformed alias: core export of a non-core sort%s", "");
+        if (declarator)
+            return inval(d, at, "core export aliases are not allowed in types%s", "");
+        if (inst >= s->sp[WC_IS_CORE_INSTANCE].n)
+            return wu_error(d->err, WEFT_INVALID, iat, "core instance index out of bounds (%u)", inst);
+        const core_inst_info *ci = &d->cinsts[s->sp[WC_IS_CORE_INSTANCE].v[inst]];
+        uint32_t k;
+        for (k = 0; k < ci->n; k++)
+            if (!strcmp(ci->names[k], name))
+                break;
+        if (k == ci->n)
+            return wu_error(d->err, WEFT_INVALID, iat, "core instance %u has no export named `%s`", inst, name);
+        static const uint8_t want[] = {WC_IS_CORE_FUNC, WC_IS_CORE_TABLE, WC_IS_CORE_MEMORY, WC_IS_CORE_GLOBAL};
+        if (ci->sorts[k] > 3 || want[ci->sorts[k]] != space)
+            return wu_error(d->err, WEFT_INVALID, iat, "export `%s` is not a %s", name, space_name(space));
+        TRY(sp_push(d, &s->sp[space], ci->types[k]));
+        if (df) {
+            df->op = WC_D_ALIAS_CORE_EXPORT;
+            df->a = inst;
+            df->name = name;
+        }
+        return WEFT_OK;
+    }
+    case 0x02: { /* outer */
+        uint32_t ct, idx;
+        size_t cat = d->r.pos;
+        TRY(wr_u32(&d->r, &ct));
+        size_t iat = d->r.pos;
+        TRY(wr_u32(&d->r, &idx));
+        if (!(space == WC_IS_TYPE || space == WC_IS_CORE_TYPE || space == WC_IS_CORE_MODULE ||
+              space == WC_IS_COMPONENT))
+            return inval(d, at, "outer aliases may only refer to types, modules and components%s", "");
+        if (declarator && space != WC_IS_TYPE && space != WC_IS_CORE_TYPE)
+            return inval(d, at, "outer aliases in types may only alias types%s", "");
+        scope *t = s;
+        bool crossed_component = false;
+        for (uint32_t k = 0; k < ct; k++) {
+            if (t->kind == SC_COMPONENT)
+                crossed_component = true;
+            t = t->parent;
+            if (!t)
+                return wu_error(d->err, WEFT_INVALID, cat, "invalid outer alias count of %u", ct);
+        }
+        if (idx >= t->sp[space].n)
+            return wu_error(d->err, WEFT_INVALID, iat, "%s index out of bounds (%u)", space_name(space), idx);
+        uint32_t v = t->sp[space].v[idx];
+        if (space == WC_IS_TYPE && crossed_component && ct > 0) {
+            const weft_ctype *ty = wc_type(a, v);
+            if (ty->kind == WC_K_RESOURCE)
+                return inval(d, iat, "refers to resources not defined in the current component%s", "");
+            /* a value type containing handles is rejected too */
+            if (ty->kind == WEFT_C_OWN || ty->kind == WEFT_C_BORROW)
+                return inval(d, iat, "refers to resources not defined in the current component%s", "");
+        }
+        TRY(sp_push(d, &s->sp[space], v));
+        if (df) {
+            df->op = WC_D_ALIAS_OUTER;
+            df->type = v;
+            if (space == WC_IS_COMPONENT) {
+                /* the nested component's definition: v indexes the
+                 * children of the target scope's component */
+                df->comp = t->comp->children[v];
+                df->a = v;
+            } else if (space == WC_IS_CORE_MODULE) {
+                df->module = v;
+            }
+        }
+        return WEFT_OK;
+    }
+    }
+    return wu_error(d->err, WEFT_MALFORMED, at, "malformed alias kind 0x%x", kind);
+}
+
+/* ---------------------------------------------------------------- */
+/* Component sections                                                */
+/* ---------------------------------------------------------------- */
+
+static weft_status decode_component(cdec *d, scope *parent, size_t end, wc_comp **out);
+
+static weft_status check_index(cdec *d, scope *s, uint8_t space, uint32_t idx, size_t at)
+{
+    if (idx >= s->sp[space].n)
+        return wu_error(d->err, WEFT_INVALID, at, "%s index out of bounds (%u)", space_name(space), idx);
+    return WEFT_OK;
+}
+
+static weft_status new_core_inst(cdec *d, uint32_t n, uint32_t *out)
+{
+    if (!grow(d, (void **)&d->cinsts, d->ncinsts, &d->cap_cinsts, sizeof(core_inst_info)))
+        return nomem(d);
+    core_inst_info *ci = &d->cinsts[d->ncinsts];
+    ci->n = n;
+    ci->names = perm_alloc(d, (n + 1) * sizeof(char *));
+    ci->sorts = perm_alloc(d, n + 1);
+    ci->types = perm_alloc(d, (n + 1) * sizeof(uint32_t));
+    if (!ci->names || !ci->sorts || !ci->types)
+        return nomem(d);
+    *out = d->ncinsts++;
+    return WEFT_OK;
+}
+
+static weft_status new_cft(cdec *d, const weft_functype *ft, uint32_t *out)
+{
+    if (!grow(d, (void **)&d->cfts, d->ncfts, &d->cap_cfts, sizeof(core_ft)))
+        return nomem(d);
+    core_ft *c = &d->cfts[d->ncfts];
+    memset(c, 0, sizeof *c);
+    c->full_np = ft->nparams;
+    c->big = ft->nparams > WC_MAX_FLAT_PARAMS || ft->nresults > 1;
+    c->np = (uint8_t)(ft->nparams > WC_MAX_FLAT_PARAMS ? 0 : ft->nparams);
+    c->nr = (uint8_t)(ft->nresults > 1 ? 2 : ft->nresults);
+    for (uint32_t i = 0; i < c->np; i++)
+        c->p[i] = (uint8_t)ft->params[i];
+    for (uint32_t i = 0; i < ft->nresults && i < 1; i++)
+        c->r[i] = (uint8_t)ft->results[i];
+    *out = d->ncfts++;
+    return WEFT_OK;
+}
+
+static weft_status new_cft_raw(cdec *d, uint32_t np, const uint8_t *p, uint32_t nr,
+                               const uint8_t *r, uint32_t *out)
+{
+    weft_valkind pk[WC_MAX_FLAT_PARAMS + 1], rk[2];
+    for (uint32_t i = 0; i < np; i++)
+        pk[i] = (weft_valkind)p[i];
+    for (uint32_t i = 0; i < nr; i++)
+        rk[i] = (weft_valkind)r[i];
+    weft_functype ft = {np, nr, pk, rk};
+    return new_cft(d, &ft, out);
+}
+
+static weft_status sec_core_module(cdec *d, scope *s, size_t end)
+{
+    weft_component *c = d->c;
+    weft_module *m = NULL;
+    size_t at = d->r.pos;
+    weft_error sub;
+    weft_status st = weft_module_new((weft_engine *)d->e, d->r.bytes + at, end - at, &m, &sub);
+    if (st) {
+        if (d->err) {
+            *d->err = sub;
+            if (sub.offset != WEFT_NO_OFFSET)
+                d->err->offset = sub.offset + at;
+        }
+        return st;
+    }
+    if (!grow(d, (void **)&c->modules, c->nmodules, &c->cap_modules, sizeof(weft_module *))) {
+        weft_module_delete(m);
+        return nomem(d);
+    }
+    c->modules[c->nmodules] = m;
+    wc_def *df;
+    TRY(add_def(d, s->comp, &df));
+    df->op = WC_D_CORE_MODULE;
+    df->module = c->nmodules++;
+    d->r.pos = end;
+    return sp_push(d, &s->sp[WC_IS_CORE_MODULE], df->module);
+}
+
+static weft_status sec_core_instance(cdec *d, scope *s)
+{
+    uint32_t n;
+    TRY(read_count(d, &n));
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t kind;
+        size_t at = d->r.pos;
+        TRY(wr_byte(&d->r, &kind));
+        wc_def *df;
+        TRY(add_def(d, s->comp, &df));
+        uint32_t nargs;
+        if (kind == 0x00) {
+            uint32_t midx;
+            size_t mat = d->r.pos;
+            TRY(wr_u32(&d->r, &midx));
+            TRY(check_index(d, s, WC_IS_CORE_MODULE, midx, mat));
+            TRY(read_count(d, &nargs));
+            df->op = WC_D_CORE_INSTANTIATE;
+            df->a = midx;
+            df->nargs = nargs;
+            df->args = perm_alloc(d, (nargs + 1) * sizeof(wc_arg));
+            if (!df->args)
+                return nomem(d);
+            for (uint32_t k = 0; k < nargs; k++) {
+                size_t aat = d->r.pos;
+                TRY(read_name(d, &df->args[k].name));
+                uint8_t sort;
+                TRY(wr_byte(&d->r, &sort));
+                if (sort != 0x12)
+                    return bad(d, aat, "malformed core instantiate argument sort%s", "");
+                TRY(wr_u32(&d->r, &df->args[k].idx));
+                df->args[k].space = WC_IS_CORE_INSTANCE;
+                TRY(check_index(d, s, WC_IS_CORE_INSTANCE, df->args[k].idx, aat));
+                for (uint32_t j = 0; j < k; j++)
+                    if (!strcmp(df->args[j].name, df->args[k].name))
+                        return wu_error(d->err, WEFT_INVALID, aat, "duplicate module instantiation argument named `%s`",
+                                        df->args[k].name);
+            }
+            /* type check: every import of the module must be provided */
+            const weft_module *m = d->c->modules[s->sp[WC_IS_CORE_MODULE].v[midx]];
+            uint32_t nim = weft_module_import_count(m);
+            for (uint32_t k = 0; k < nim; k++) {
+                weft_importdesc im;
+                weft_module_import(m, k, &im);
+                uint32_t j;
+                for (j = 0; j < nargs; j++)
+                    if (!strcmp(df->args[j].name, im.module))
+                        break;
+                if (j == nargs)
+                    return wu_error(d->err, WEFT_INVALID, at, "missing module instantiation argument named `%s`",
+                                    im.module);
+                const core_inst_info *ci = &d->cinsts[s->sp[WC_IS_CORE_INSTANCE].v[df->args[j].idx]];
+                uint32_t e;
+                for (e = 0; e < ci->n; e++)
+                    if (!strcmp(ci->names[e], im.name))
+                        break;
+                if (e == ci->n)
+                    return wu_error(d->err, WEFT_INVALID, at, "module instantiation argument `%s` does not export an item named `%s`",
+                                    im.module, im.name);
+                if (ci->sorts[e] != (uint8_t)im.type.kind)
+                    return wu_error(d->err, WEFT_INVALID, at, "type mismatch for export `%s` of module instantiation argument `%s`",
+                                    im.name, im.module);
+                if (im.type.kind == WEFT_EXTERN_FUNC) {
+                    const core_ft *cf = &d->cfts[ci->types[e]];
+                    const weft_functype *w = &im.type.func;
+                    bool ok = cf->full_np == w->nparams && (w->nresults > 1 ? cf->nr == 2 : cf->nr == w->nresults);
+                    for (uint32_t q = 0; ok && q < cf->np; q++)
+                        ok = cf->p[q] == (uint8_t)w->params[q];
+                    if (ok && w->nresults == 1)
+                        ok = cf->r[0] == (uint8_t)w->results[0];
+                    if (!ok)
+                        return wu_error(d->err, WEFT_INVALID, at,
+                                        "type mismatch for export `%s` of module instantiation argument `%s`",
+                                        im.name, im.module);
+                }
+            }
+            uint32_t nex = weft_module_export_count(m), ci;
+            TRY(new_core_inst(d, nex, &ci));
+            for (uint32_t k = 0; k < nex; k++) {
+                weft_exportdesc ex;
+                weft_module_export(m, k, &ex);
+                d->cinsts[ci].names[k] = ex.name;
+                d->cinsts[ci].sorts[k] = (uint8_t)ex.type.kind;
+                if (ex.type.kind == WEFT_EXTERN_FUNC)
+                    TRY(new_cft(d, &ex.type.func, &d->cinsts[ci].types[k]));
+            }
+            TRY(sp_push(d, &s->sp[WC_IS_CORE_INSTANCE], ci));
+        } else if (kind == 0x01) {
+            TRY(read_count(d, &nargs));
+            df->op = WC_D_CORE_EXPORTS;
+            df->nargs = nargs;
+            df->args = perm_alloc(d, (nargs + 1) * sizeof(wc_arg));
+            if (!df->args)
+                return nomem(d);
+            uint32_t ci;
+            TRY(new_core_inst(d, nargs, &ci));
+            for (uint32_t k = 0; k < nargs; k++) {
+                size_t aat = d->r.pos;
+                TRY(read_name(d, &df->args[k].name));
+                uint8_t cs;
+                TRY(wr_byte(&d->r, &cs));
+                if (cs > 3)
+                    return cs == 4 ? wu_error(d->err, WEFT_UNSUPPORTED, aat, "core tags are not supported%s", "")
+                                   : bad(d, aat, "malformed core sort%s", "");
+                df->args[k].space = cs;  /* WC_IS_CORE_FUNC.. match core sorts 0..3 */
+                TRY(wr_u32(&d->r, &df->args[k].idx));
+                TRY(check_index(d, s, cs, df->args[k].idx, aat));
+                for (uint32_t j = 0; j < k; j++)
+                    if (!strcmp(df->args[j].name, df->args[k].name))
+                        return wu_error(d->err, WEFT_INVALID, aat, "duplicate export name `%s` in core instance",
+                                        df->args[k].name);
+                d->cinsts[ci].names[k] = df->args[k].name;
+                d->cinsts[ci].sorts[k] = cs;
+                d->cinsts[ci].types[k] = cs == 0 ? s->sp[WC_IS_CORE_FUNC].v[df->args[k].idx] : 0;
+            }
+            TRY(sp_push(d, &s->sp[WC_IS_CORE_INSTANCE], ci));
+        } else {
+            return wu_error(d->err, WEFT_MALFORMED, at, "malformed core instance kind 0x%x", kind);
+        }
+    }
+    return WEFT_OK;
+}
+
+static weft_status sec_core_type(cdec *d, scope *s)
+{
+    uint32_t n;
+    TRY(read_count(d, &n));
+    for (uint32_t i = 0; i < n; i++) {
+        TRY(read_core_type(d, s, false));
+        wc_def *df;
+        TRY(add_def(d, s->comp, &df));
+        df->op = WC_D_CORE_TYPE;
+    }
+    return WEFT_OK;
+}
+
+static weft_status sec_type(cdec *d, scope *s)
+{
+    uint32_t n;
+    TRY(read_count(d, &n));
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t b;
+        size_t at = d->r.pos;
+        TRY(wr_byte(&d->r, &b));
+        wc_tid t;
+        if (b == 0x3f) {
+            /* resource type: (rep i32) (dtor f)? */
+            uint8_t rep;
+            size_t rat = d->r.pos;
+            TRY(wr_byte(&d->r, &rep));
+            if (rep != 0x7f)
+                return wu_error(d->err, rep == 0x7e ? WEFT_INVALID : WEFT_MALFORMED, rat,
+                                "resources can only be represented by `i32`%s", "");
+            bool has;
+            TRY(read_optional(d, &has));
+            int64_t dtor = -1;
+            if (has) {
+                uint32_t f;
+                size_t fat = d->r.pos;
+                TRY(wr_u32(&d->r, &f));
+                TRY(check_index(d, s, WC_IS_CORE_FUNC, f, fat));
+                const core_ft *cf = &d->cfts[s->sp[WC_IS_CORE_FUNC].v[f]];
+                if (cf->full_np != 1 || cf->p[0] != WEFT_I32 || cf->nr != 0)
+                    return inval(d, fat, "wrong signature for a destructor%s", "");
+                dtor = f;
+            }
+            TRY(new_type(d, WC_K_RESOURCE, &t));
+            weft_ctype *ty = wc_type(&d->c->types, t);
+            ty->rep = WEFT_I32;
+            ty->dtor = dtor;
+            ty->resource_id = d->c->nresource_ids++;
+        } else if (b == 0x40 || b == 0x43) {
+            TRY(read_functype(d, s, b == 0x43, &t));
+        } else if (b == 0x41 || b == 0x42) {
+            TRY(read_component_type(d, s, b, &t));
+        } else {
+            TRY(read_defvaltype(d, s, b, at, &t));
+        }
+        TRY(sp_push(d, &s->sp[WC_IS_TYPE], t));
+        wc_def *df;
+        TRY(add_def(d, s->comp, &df));
+        df->op = WC_D_TYPE;
+        df->type = t;
+    }
+    return WEFT_OK;
+}
+
+static weft_status read_opts(cdec *d, scope *s, wc_optsdef *o, bool lift)
+{
+    uint32_t n;
+    TRY(read_count(d, &n));
+    bool seen_enc = false;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t b;
+        size_t at = d->r.pos;
+        TRY(wr_byte(&d->r, &b));
+        uint32_t idx;
+        switch (b) {
+        case 0x00: case 0x01: case 0x02:
+            if (seen_enc)
+                return inval(d, at, "canonical encoding option conflicts with another option%s", "");
+            seen_enc = true;
+            o->encoding = b;
+            break;
+        case 0x03:
+            if (o->memory >= 0)
+                return inval(d, at, "`memory` is specified more than once%s", "");
+            TRY(wr_u32(&d->r, &idx));
+            TRY(check_index(d, s, WC_IS_CORE_MEMORY, idx, at));
+            o->memory = idx;
+            break;
+        case 0x04:
+            if (o->realloc >= 0)
+                return inval(d, at, "`realloc` is specified more than once%s", "");
+            TRY(wr_u32(&d->r, &idx));
+            TRY(check_index(d, s, WC_IS_CORE_FUNC, idx, at));
+            {
+                const core_ft *cf = &d->cfts[s->sp[WC_IS_CORE_FUNC].v[idx]];
+                if (cf->full_np != 4 || cf->nr != 1 || cf->r[0] != WEFT_I32 ||
+                    cf->p[0] != WEFT_I32 || cf->p[1] != WEFT_I32 || cf->p[2] != WEFT_I32 || cf->p[3] != WEFT_I32)
+                    return inval(d, at, "canonical option `realloc` uses a core function with an incorrect signature%s", "");
+            }
+            o->realloc = idx;
+            break;
+        case 0x05:
+            if (o->post_return >= 0)
+                return inval(d, at, "`post-return` is specified more than once%s", "");
+            if (!lift)
+                return inval(d, at, "canonical option `post-return` cannot be used with `canon lower`%s", "");
+            TRY(wr_u32(&d->r, &idx));
+            TRY(check_index(d, s, WC_IS_CORE_FUNC, idx, at));
+            o->post_return = idx;
+            break;
+        case 0x06: case 0x07:
+            return wu_error(d->err, WEFT_UNSUPPORTED, at, "async canonical options are not supported%s", "");
+        default:
+            return wu_error(d->err, WEFT_MALFORMED, at, "malformed canonical option 0x%x", b);
+        }
+    }
+    return WEFT_OK;
+}
+
+/* Checks the options a function type needs: memory for strings/lists,
+ * realloc for lowering them into the guest. */
+static bool type_needs_memory(const wc_types *a, wc_tid t, int depth)
+{
+    if (t == WC_NONE || depth > 64)
+        return false;
+    const weft_ctype *ty = wc_type(a, t);
+    switch (ty->kind) {
+    case WEFT_C_STRING: case WEFT_C_LIST:
+        return true;
+    case WEFT_C_RECORD: case WEFT_C_VARIANT: case WEFT_C_TUPLE:
+        for (uint32_t i = 0; i < ty->n; i++)
+            if (type_needs_memory(a, ty->elems[i], depth + 1))
+                return true;
+        return false;
+    case WEFT_C_OPTION:
+        return type_needs_memory(a, ty->elem, depth + 1);
+    case WEFT_C_RESULT:
+        return type_needs_memory(a, ty->elem, depth + 1) || type_needs_memory(a, ty->err, depth + 1);
+    }
+    return false;
+}
+
+/* Flattened core signature of a component function type for lift
+ * (lower = false) or lower. */
+static weft_status core_sig(cdec *d, wc_tid ft, bool lower, uint8_t *p, uint32_t *np,
+                            uint8_t *r, uint32_t *nr, bool *mem_params, bool *mem_results)
+{
+    const wc_types *a = &d->c->types;
+    const weft_ctype *t = wc_type(a, ft);
+    uint8_t buf[WC_MAX_FLAT_PARAMS + 1];
+    uint32_t n = wc_flatten_types(a, t->elems, t->n, buf, WC_MAX_FLAT_PARAMS);
+    *mem_params = n > WC_MAX_FLAT_PARAMS;
+    if (*mem_params) {
+        p[0] = WEFT_I32;
+        *np = 1;
+    } else {
+        memcpy(p, buf, n);
+        *np = n;
+    }
+    uint8_t rb[WC_MAX_FLAT_RESULTS + 1];
+    uint32_t rn = t->elem == WC_NONE ? 0 : wc_flatten_types(a, &t->elem, 1, rb, WC_MAX_FLAT_RESULTS);
+    *mem_results = rn > WC_MAX_FLAT_RESULTS;
+    if (*mem_results) {
+        if (lower) {
+            if (*np >= WC_MAX_FLAT_PARAMS + 1)
+                return wu_error(d->err, WEFT_LIMIT, d->r.pos, "too many parameters%s", "");
+            p[(*np)++] = WEFT_I32;
+            *nr = 0;
+        } else {
+            r[0] = WEFT_I32;
+            *nr = 1;
+        }
+    } else {
+        if (rn)
+            r[0] = rb[0];
+        *nr = rn;
+    }
+    return WEFT_OK;
+}
+
+static weft_status sec_canon(cdec *d, scope *s)
+{
+    uint32_t n;
+    TRY(read_count(d, &n));
+    const wc_types *a = &d->c->types;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t b;
+        size_t at = d->r.pos;
+        TRY(wr_byte(&d->r, &b));
+        wc_def *df;
+        TRY(add_def(d, s->comp, &df));
+        uint32_t idx;
+        switch (b) {
+        case 0x00: { /* lift */
+            uint8_t z;
+            TRY(wr_byte(&d->r, &z));
+            if (z != 0)
+                return bad(d, at, "malformed canon lift%s", "");
+            size_t fat = d->r.pos;
+            TRY(wr_u32(&d->r, &idx));
+            TRY(check_index(d, s, WC_IS_CORE_FUNC, idx, fat));
+            TRY(read_opts(d, s, &df->opts, true));
+            uint32_t tidx;
+            size_t tat = d->r.pos;
+            TRY(wr_u32(&d->r, &tidx));
+            wc_tid ft;
+            TRY(type_index(d, s, tidx, tat, &ft));
+            if (wc_type(a, ft)->kind != WC_K_FUNC)
+                return wu_error(d->err, WEFT_INVALID, tat, "type index %u is not a function type", tidx);
+            uint8_t p[WC_MAX_FLAT_PARAMS + 2], r[2];
+            uint32_t np, nr;
+            bool memp, memr;
+            TRY(core_sig(d, ft, false, p, &np, r, &nr, &memp, &memr));
+            const core_ft *cf = &d->cfts[s->sp[WC_IS_CORE_FUNC].v[idx]];
+            bool ok = cf->full_np == np && cf->nr == nr;
+            for (uint32_t k = 0; ok && k < np; k++)
+                ok = cf->p[k] == p[k];
+            if (ok && nr)
+                ok = cf->r[0] == r[0];
+            if (!ok)
+                return inval(d, fat, "lowered function type does not match the core function's type%s", "");
+            const weft_ctype *fty = wc_type(a, ft);
+            bool needs_mem = memp || memr;
+            bool needs_realloc = memp;
+            for (uint32_t k = 0; k < fty->n; k++)
+                if (type_needs_memory(a, fty->elems[k], 0))
+                    needs_mem = needs_realloc = true;
+            if (type_needs_memory(a, fty->elem, 0))
+                needs_mem = true;
+            if (needs_mem && df->opts.memory < 0)
+                return inval(d, at, "canonical option `memory` is required%s", "");
+            if (needs_realloc && df->opts.realloc < 0)
+                return inval(d, at, "canonical option `realloc` is required%s", "");
+            if (df->opts.post_return >= 0) {
+                const core_ft *pr = &d->cfts[s->sp[WC_IS_CORE_FUNC].v[df->opts.post_return]];
+                bool pok = pr->full_np == nr && pr->nr == 0 && (nr == 0 || pr->p[0] == r[0]);
+                if (!pok)
+                    return inval(d, at, "canonical option `post-return` uses a core function with an incorrect signature%s", "");
+            }
+            df->op = WC_D_CANON_LIFT;
+            df->a = idx;
+            df->type = ft;
+            TRY(sp_push(d, &s->sp[WC_IS_FUNC], ft));
+            break;
+        }
+        case 0x01: { /* lower */
+            uint8_t z;
+            TRY(wr_byte(&d->r, &z));
+            if (z != 0)
+                return bad(d, at, "malformed canon lower%s", "");
+            size_t fat = d->r.pos;
+            TRY(wr_u32(&d->r, &idx));
+            TRY(check_index(d, s, WC_IS_FUNC, idx, fat));
+            TRY(read_opts(d, s, &df->opts, false));
+            wc_tid ft = s->sp[WC_IS_FUNC].v[idx];
+            uint8_t p[WC_MAX_FLAT_PARAMS + 2], r[2];
+            uint32_t np, nr;
+            bool memp, memr;
+            TRY(core_sig(d, ft, true, p, &np, r, &nr, &memp, &memr));
+            const weft_ctype *fty = wc_type(a, ft);
+            bool needs_mem = memp || memr, needs_realloc = false;
+            for (uint32_t k = 0; k < fty->n; k++)
+                if (type_needs_memory(a, fty->elems[k], 0))
+                    needs_mem = true;
+            if (type_needs_memory(a, fty->elem, 0))
+                needs_mem = needs_realloc = true;
+            if (needs_mem && df->opts.memory < 0)
+                return inval(d, at, "canonical option `memory` is required%s", "");
+            if (needs_realloc && df->opts.realloc < 0)
+                return inval(d, at, "canonical option `realloc` is required%s", "");
+            df->op = WC_D_CANON_LOWER;
+            df->a = idx;
+            df->type = ft;
+            uint32_t cf;
+            TRY(new_cft_raw(d, np, p, nr, r, &cf));
+            TRY(sp_push(d, &s->sp[WC_IS_CORE_FUNC], cf));
+            break;
+        }
+        case 0x02: case 0x03: case 0x04: { /* resource.new/drop/rep */
+            size_t tat = d->r.pos;
+            TRY(wr_u32(&d->r, &idx));
+            wc_tid rt;
+            TRY(type_index(d, s, idx, tat, &rt));
+            if (wc_type(a, rt)->kind != WC_K_RESOURCE)
+                return wu_error(d->err, WEFT_INVALID, tat, "type index %u is not a resource type", idx);
+            df->op = b == 0x02 ? WC_D_RESOURCE_NEW : b == 0x03 ? WC_D_RESOURCE_DROP : WC_D_RESOURCE_REP;
+            df->a = idx;
+            df->type = rt;
+            static const uint8_t i32[1] = {WEFT_I32};
+            uint32_t cf;
+            TRY(new_cft_raw(d, 1, i32, b == 0x03 ? 0 : 1, i32, &cf));
+            TRY(sp_push(d, &s->sp[WC_IS_CORE_FUNC], cf));
+            break;
+        }
+        default:
+            return wu_error(d->err, WEFT_UNSUPPORTED, at,
+                            "canonical built-in 0x%x is not supported (async, threads and error-context are not implemented)", b);
+        }
+    }
+    return WEFT_OK;
+}
+
+static weft_status sec_instance(cdec *d, scope *s)
+{
+    uint32_t n;
+    TRY(read_count(d, &n));
+    wc_types *a = &d->c->types;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t kind;
+        size_t at = d->r.pos;
+        TRY(wr_byte(&d->r, &kind));
+        wc_def *df;
+        TRY(add_def(d, s->comp, &df));
+        uint32_t nargs;
+        if (kind == 0x00) {
+            uint32_t cidx;
+            size_t cat = d->r.pos;
+            TRY(wr_u32(&d->r, &cidx));
+            TRY(check_index(d, s, WC_IS_COMPONENT, cidx, cat));
+            TRY(read_count(d, &nargs));
+            df->op = WC_D_INSTANTIATE;
+            df->a = cidx;
+            df->nargs = nargs;
+            df->args = perm_alloc(d, (nargs + 1) * sizeof(wc_arg));
+            if (!df->args)
+                return nomem(d);
+            for (uint32_t k = 0; k < nargs; k++) {
+                size_t aat = d->r.pos;
+                TRY(read_name(d, &df->args[k].name));
+                bool core;
+                TRY(read_sort(d, &df->args[k].space, &core));
+                TRY(wr_u32(&d->r, &df->args[k].idx));
+                if (core && df->args[k].space != WC_IS_CORE_MODULE)
+                    return inval(d, aat, "instantiation arguments may only be core modules among core sorts%s", "");
+                TRY(check_index(d, s, df->args[k].space, df->args[k].idx, aat));
+                for (uint32_t j = 0; j < k; j++)
+                    if (!strcmp(df->args[j].name, df->args[k].name))
+                        return wu_error(d->err, WEFT_INVALID, aat, "instantiation argument `%s` conflicts with previous argument",
+                                        df->args[k].name);
+            }
+            /* type check against the component type: every import needs an
+             * argument of the same sort */
+            wc_tid ct = s->sp[WC_IS_COMPONENT].v[cidx];
+            const weft_ctype *cty = wc_type(a, ct);
+            for (uint32_t k = 0; k < cty->nimports; k++) {
+                const wc_decl *im = &cty->imports[k];
+                uint32_t j;
+                for (j = 0; j < nargs; j++)
+                    if (!strcmp(df->args[j].name, im->name))
+                        break;
+                if (j == nargs)
+                    return wu_error(d->err, WEFT_INVALID, at, "missing import named `%s`", im->name);
+                if (sort_to_space(im->sort) != df->args[j].space)
+                    return wu_error(d->err, WEFT_INVALID, at, "type mismatch for import `%s`: expected %s",
+                                    im->name, space_name(sort_to_space(im->sort)));
+                if (im->sort == WC_SORT_FUNC) {
+                    wc_tid got = s->sp[WC_IS_FUNC].v[df->args[j].idx];
+                    if (!wc_type_equal(a, got, a, im->type))
+                        return wu_error(d->err, WEFT_INVALID, at, "type mismatch for import `%s`: function types differ",
+                                        im->name, "");
+                }
+                if (im->sort == WC_SORT_INSTANCE) {
+                    wc_tid got = s->sp[WC_IS_INSTANCE].v[df->args[j].idx];
+                    const weft_ctype *want = wc_type(a, im->type);
+                    for (uint32_t q = 0; q < want->nexports; q++) {
+                        const wc_decl *we = &want->exports[q];
+                        const wc_decl *ge = inst_export(a, got, we->name);
+                        if (!ge || ge->sort != we->sort)
+                            return wu_error(d->err, WEFT_INVALID, at,
+                                            "type mismatch for import `%s`: missing expected export `%s`",
+                                            im->name, we->name);
+                        if (we->sort == WC_SORT_FUNC && !wc_type_equal(a, ge->type, a, we->type))
+                            return wu_error(d->err, WEFT_INVALID, at,
+                                            "type mismatch for import `%s`: export `%s` has a different type",
+                                            im->name, we->name);
+                    }
+                }
+            }
+            /* the instance type: the component's exports */
+            wc_tid it;
+            TRY(new_type(d, WC_K_INSTANCE, &it));
+            weft_ctype *ity = wc_type(a, it);
+            ity->nexports = cty->nexports;
+            ity->exports = cty->exports;
+            TRY(sp_push(d, &s->sp[WC_IS_INSTANCE], it));
+        } else if (kind == 0x01) {
+            TRY(read_count(d, &nargs));
+            df->op = WC_D_EXPORTS;
+            df->nargs = nargs;
+            df->args = perm_alloc(d, (nargs + 1) * sizeof(wc_arg));
+            if (!df->args)
+                return nomem(d);
+            wc_tid it;
+            TRY(new_type(d, WC_K_INSTANCE, &it));
+            weft_ctype *ity = wc_type(a, it);
+            ity->exports = perm_alloc(d, (nargs + 1) * sizeof(wc_decl));
+            if (!ity->exports)
+                return nomem(d);
+            for (uint32_t k = 0; k < nargs; k++) {
+                size_t aat = d->r.pos;
+                uint8_t nk;
+                TRY(wr_byte(&d->r, &nk));
+                if (nk > 1)
+                    return bad(d, aat, "malformed name kind%s", "");
+                TRY(read_name(d, &df->args[k].name));
+                bool core;
+                TRY(read_sort(d, &df->args[k].space, &core));
+                TRY(wr_u32(&d->r, &df->args[k].idx));
+                if (core && df->args[k].space != WC_IS_CORE_MODULE)
+                    return inval(d, aat, "instance exports may only be core modules among core sorts%s", "");
+                TRY(check_index(d, s, df->args[k].space, df->args[k].idx, aat));
+                for (uint32_t j = 0; j < k; j++)
+                    if (names_conflict(df->args[j].name, df->args[k].name))
+                        return wu_error(d->err, WEFT_INVALID, aat, "export name `%s` conflicts with previous name `%s`",
+                                        df->args[k].name, df->args[j].name);
+                ity->exports[k].name = df->args[k].name;
+                ity->exports[k].sort = space_to_sort(df->args[k].space);
+                ity->exports[k].type = s->sp[df->args[k].space].v[df->args[k].idx];
+            }
+            ity->nexports = nargs;
+            TRY(sp_push(d, &s->sp[WC_IS_INSTANCE], it));
+        } else {
+            return wu_error(d->err, WEFT_MALFORMED, at, "malformed instance kind 0x%x", kind);
+        }
+    }
+    return WEFT_OK;
+}
+
+static weft_status add_extern(cdec *d, wc_extern **arr, uint32_t *n, uint32_t *cap,
+                              const char *name, uint8_t space, wc_tid type, uint32_t idx)
+{
+    if (!grow(d, (void **)arr, *n, cap, sizeof(wc_extern)))
+        return nomem(d);
+    (*arr)[*n].name = name;
+    (*arr)[*n].space = space;
+    (*arr)[*n].type = type;
+    (*arr)[*n].idx = idx;
+    (*n)++;
+    return WEFT_OK;
+}
+
+static weft_status sec_import(cdec *d, scope *s)
+{
+    uint32_t n;
+    TRY(read_count(d, &n));
+    for (uint32_t i = 0; i < n; i++) {
+        size_t at = d->r.pos;
+        uint8_t nk;
+        TRY(wr_byte(&d->r, &nk));
+        if (nk > 1)
+            return bad(d, at, "malformed name kind%s", "");
+        const char *name;
+        TRY(read_name(d, &name));
+        uint8_t space;
+        wc_tid t;
+        TRY(read_externtype(d, s, &space, &t));
+        TRY(check_extern_name(d, s, at, name, space, t, true));
+        TRY(add_unique(d, at, &s->import_names, &s->nimport_names, &s->cap_in, name, "import"));
+        wc_def *df;
+        TRY(add_def(d, s->comp, &df));
+        df->op = WC_D_IMPORT;
+        df->name = name;
+        df->space = space;
+        df->type = t;
+        df->a = s->sp[space].n;
+        TRY(sp_push(d, &s->sp[space], space == WC_IS_CORE_MODULE ? UINT32_MAX : t));
+        TRY(add_extern(d, &s->comp->imports, &s->comp->nimports, &s->comp->cap_imports, name, space, t, df->a));
+    }
+    return WEFT_OK;
+}
+
+static weft_status sec_export(cdec *d, scope *s)
+{
+    uint32_t n;
+    TRY(read_count(d, &n));
+    wc_types *a = &d->c->types;
+    for (uint32_t i = 0; i < n; i++) {
+        size_t at = d->r.pos;
+        uint8_t nk;
+        TRY(wr_byte(&d->r, &nk));
+        if (nk > 1)
+            return bad(d, at, "malformed name kind%s", "");
+        const char *name;
+        TRY(read_name(d, &name));
+        uint8_t space;
+        bool core;
+        TRY(read_sort(d, &space, &core));
+        uint32_t idx;
+        size_t iat = d->r.pos;
+        TRY(wr_u32(&d->r, &idx));
+        if (core && space != WC_IS_CORE_MODULE)
+            return inval(d, at, "exports may only be core modules among core sorts%s", "");
+        TRY(check_index(d, s, space, idx, iat));
+        bool has;
+        TRY(read_optional(d, &has));
+        wc_tid t = s->sp[space].v[idx];
+        if (has) {
+            uint8_t esp;
+            wc_tid et;
+            size_t eat = d->r.pos;
+            TRY(read_externtype(d, s, &esp, &et));
+            if (esp != space)
+                return inval(d, eat, "export type annotation does not match the exported item's sort%s", "");
+            if (space == WC_IS_FUNC && !wc_type_equal(a, t, a, et))
+                return inval(d, eat, "export type annotation does not match the exported function's type%s", "");
+            if (space == WC_IS_TYPE && wc_type(a, et)->kind == WC_K_RESOURCE &&
+                wc_type(a, t)->kind != WC_K_RESOURCE)
+                return inval(d, eat, "export type annotation does not match%s", "");
+            if (space != WC_IS_TYPE || wc_type(a, et)->kind != WC_K_RESOURCE)
+                t = et;
+        }
+        if (space == WC_IS_FUNC) {
+            const weft_ctype *ft = wc_type(a, t);
+            for (uint32_t k = 0; k < ft->n; k++)
+                ; /* borrows are allowed in params */
+        }
+        TRY(check_extern_name(d, s, at, name, space, t, false));
+        TRY(add_unique(d, at, &s->export_names, &s->nexport_names, &s->cap_en, name, "export"));
+        wc_def *df;
+        TRY(add_def(d, s->comp, &df));
+        df->op = WC_D_EXPORT;
+        df->name = name;
+        df->space = space;
+        df->a = idx;
+        df->type = t;
+        TRY(add_extern(d, &s->comp->exports, &s->comp->nexports, &s->comp->cap_exports, name, space, t, idx));
+        /* an export adds an index aliasing the item */
+        TRY(sp_push(d, &s->sp[space], t));
+    }
+    return WEFT_OK;
+}
+
+/* The type of a nested component: its imports and exports. */
+static weft_status comp_type(cdec *d, const wc_comp *c, wc_tid *out)
+{
+    TRY(new_type(d, WC_K_COMPONENT, out));
+    weft_ctype *t = wc_type(&d->c->types, *out);
+    t->nimports = c->nimports;
+    t->nexports = c->nexports;
+    t->imports = perm_alloc(d, (c->nimports + 1) * sizeof(wc_decl));
+    t->exports = perm_alloc(d, (c->nexports + 1) * sizeof(wc_decl));
+    if (!t->imports || !t->exports)
+        return nomem(d);
+    for (uint32_t i = 0; i < c->nimports; i++) {
+        t->imports[i].name = c->imports[i].name;
+        t->imports[i].sort = space_to_sort(c->imports[i].space);
+        t->imports[i].type = c->imports[i].type;
+    }
+    for (uint32_t i = 0; i < c->nexports; i++) {
+        t->exports[i].name = c->exports[i].name;
+        t->exports[i].sort = space_to_sort(c->exports[i].space);
+        t->exports[i].type = c->exports[i].type;
+    }
+    return WEFT_OK;
+}
+
+static weft_status decode_component(cdec *d, scope *parent, size_t end, wc_comp **out)
+{
+    const uint8_t magic[8] = {0, 'a', 's', 'm', 0x0d, 0x00, 0x01, 0x00};
+    size_t start = d->r.pos;
+    if (end - start < 8 || memcmp(d->r.bytes + start, magic, 4) != 0)
+        return bad(d, start, "magic header not detected%s", "");
+    if (memcmp(d->r.bytes + start + 4, magic + 4, 4) != 0) {
+        const uint8_t *v = d->r.bytes + start + 4;
+        if (v[2] == 0 && v[3] == 0)
+            return bad(d, start + 4, "expected a component, found a core module%s", "");
+        return wu_error(d->err, WEFT_MALFORMED, start + 4, "unknown component version 0x%x",
+                        (unsigned)(v[0] | v[1] << 8));
+    }
+    d->r.pos += 8;
+    if (++d->depth > 32) {
+        d->depth--;
+        return wu_error(d->err, WEFT_LIMIT, start, "components nested too deeply%s", "");
+    }
+    wc_comp *c = wu_alloc(d->e, sizeof *c);
+    if (!c) {
+        d->depth--;
+        return nomem(d);
+    }
+    scope s;
+    memset(&s, 0, sizeof s);
+    s.parent = parent;
+    s.kind = SC_COMPONENT;
+    s.comp = c;
+    *out = c;  /* owned by the caller from now on, even on failure */
+    weft_status st = WEFT_OK;
+    while (!st && d->r.pos < end) {
+        uint8_t id;
+        uint32_t size;
+        st = wr_byte(&d->r, &id);
+        if (!st)
+            st = wr_u32(&d->r, &size);
+        if (st)
+            break;
+        if (size > end - d->r.pos) {
+            st = wu_error(d->err, WEFT_MALFORMED, d->r.pos, "section size out of bounds%s", "");
+            break;
+        }
+        size_t sec_end = d->r.pos + size;
+        size_t saved_end = d->r.end;
+        d->r.end = sec_end;
+        switch (id) {
+        case 0: {
+            const char *nm;
+            st = read_name(d, &nm);
+            d->r.pos = sec_end;
+            break;
+        }
+        case 1: st = sec_core_module(d, &s, sec_end); break;
+        case 2: st = sec_core_instance(d, &s); break;
+        case 3: st = sec_core_type(d, &s); break;
+        case 4: {
+            wc_comp *child = NULL;
+            st = decode_component(d, &s, sec_end, &child);
+            if (child) {
+                if (grow(d, (void **)&c->children, c->nchildren, &c->cap_children, sizeof(wc_comp *)))
+                    c->children[c->nchildren++] = child;
+                else if (!st)
+                    st = nomem(d);
+            }
+            if (!st) {
+                wc_def *df;
+                wc_tid ct;
+                st = add_def(d, c, &df);
+                if (!st) {
+                    df->op = WC_D_COMPONENT;
+                    df->comp = child;
+                    st = comp_type(d, child, &ct);
+                }
+                if (!st)
+                    st = sp_push(d, &s.sp[WC_IS_COMPONENT], ct);
+                /* outer aliases find nested definitions by space index:
+                 * keep children indexed like the component space */
+                if (!st && c->nchildren - 1 != s.sp[WC_IS_COMPONENT].n - 1) {
+                    /* index spaces include outer-aliased components; map
+                     * through the def instead */
+                }
+            }
+            break;
+        }
+        case 5: st = sec_instance(d, &s); break;
+        case 6: {
+            uint32_t n;
+            st = read_count(d, &n);
+            for (uint32_t i = 0; i < n && !st; i++)
+                st = read_alias(d, &s, false);
+            break;
+        }
+        case 7: st = sec_type(d, &s); break;
+        case 8: st = sec_canon(d, &s); break;
+        case 9:
+            st = wu_error(d->err, WEFT_UNSUPPORTED, d->r.pos, "start definitions are not supported%s", "");
+            break;
+        case 10: st = sec_import(d, &s); break;
+        case 11: st = sec_export(d, &s); break;
+        case 12:
+            st = wu_error(d->err, WEFT_UNSUPPORTED, d->r.pos, "value definitions are not supported%s", "");
+            break;
+        default:
+            st = wu_error(d->err, WEFT_MALFORMED, d->r.pos - 1, "malformed section id %u", id);
+        }
+        if (!st && d->r.pos != sec_end)
+            st = wu_error(d->err, WEFT_MALFORMED, d->r.pos, "section size mismatch%s", "");
+        d->r.end = saved_end;
+    }
+    if (!st && d->r.pos != end)
+        st = wu_error(d->err, WEFT_MALFORMED, d->r.pos, "unexpected content after the component%s", "");
+    if (!st)
+        for (int i = 0; i < WC_IS_COUNT; i++)
+            c->count[i] = s.sp[i].n;
+    scope_free(d, &s);
+    d->depth--;
+    return st;
+}
+
+/* ---------------------------------------------------------------- */
+/* Public                                                            */
+/* ---------------------------------------------------------------- */
+
+bool weft_is_component(const uint8_t *bytes, size_t len)
+{
+    return len >= 8 && bytes[0] == 0 && bytes[1] == 'a' && bytes[2] == 's' && bytes[3] == 'm' &&
+           bytes[6] == 0x01 && bytes[7] == 0x00;
+}
+
+static void comp_free(const weft_engine *e, wc_comp *c)
+{
+    if (!c)
+        return;
+    for (uint32_t i = 0; i < c->nchildren; i++)
+        comp_free(e, c->children[i]);
+    wu_free(e, c->children, c->cap_children * sizeof(wc_comp *));
+    wu_free(e, c->defs, c->cap_defs * sizeof(wc_def));
+    wu_free(e, c->imports, c->cap_imports * sizeof(wc_extern));
+    wu_free(e, c->exports, c->cap_exports * sizeof(wc_extern));
+    wu_free(e, c, sizeof *c);
+}
+
+void weft_component_delete(weft_component *c)
+{
+    if (!c)
+        return;
+    const weft_engine *e = c->engine;
+    comp_free(e, c->root);
+    for (uint32_t i = 0; i < c->nmodules; i++)
+        weft_module_delete(c->modules[i]);
+    wu_free(e, c->modules, c->cap_modules * sizeof(weft_module *));
+    wc_types_free(&c->types);
+    strblock *b = (strblock *)c->strings;
+    while (b) {
+        strblock *next = b->next;
+        wu_free(e, b, b->size);
+        b = next;
+    }
+    wu_free(e, c, sizeof *c);
+}
+
+weft_status weft_component_new(weft_engine *engine, const uint8_t *bytes, size_t len,
+                               weft_component **out, weft_error *err)
+{
+    wu_error_clear(err);
+    if (!out)
+        return wu_error(err, WEFT_ARG, WEFT_NO_OFFSET, "out is NULL");
+    *out = NULL;
+    if (!engine || (!bytes && len))
+        return wu_error(err, WEFT_ARG, WEFT_NO_OFFSET, "engine or bytes is NULL");
+    if (len >= 8 && !weft_is_component(bytes, len) && bytes[4] == 1 && bytes[5] == 0 &&
+        bytes[6] == 0 && bytes[7] == 0)
+        return wu_error(err, WEFT_ARG, 4, "this is a core module, not a component");
+    weft_component *c = wu_alloc(engine, sizeof *c);
+    if (!c)
+        return wu_error(err, WEFT_NOMEM, 0, "out of memory");
+    c->engine = engine;
+    weft_status st = wc_types_init(&c->types, engine);
+    if (st) {
+        wu_free(engine, c, sizeof *c);
+        return wu_error(err, st, 0, "out of memory");
+    }
+    cdec d;
+    memset(&d, 0, sizeof d);
+    d.c = c;
+    d.e = engine;
+    d.err = err;
+    d.r.bytes = bytes;
+    d.r.pos = 0;
+    d.r.end = len;
+    d.r.err = err;
+    st = decode_component(&d, NULL, len, &c->root);
+    wu_free(engine, d.cfts, d.cap_cfts * sizeof(core_ft));
+    wu_free(engine, d.cinsts, d.cap_cinsts * sizeof(core_inst_info));
+    if (st) {
+        weft_component_delete(c);
+        return st;
+    }
+    *out = c;
+    return WEFT_OK;
+}
