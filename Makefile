@@ -2,10 +2,14 @@
 #   make        build build/weft and build/libweft.a
 #   make test   install missing tools, build every variant, run every test
 #   make demo   run the main example
+#   make examples   build the example components (build/examples/hello)
+#   make bench  build the workloads in bench/ and compare weft with native
+#               code, node and (when set) $WASM3 / $IWASM; ROUNDS=N rounds
+#   make bench-instr  the same with callgrind instruction counts
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps test test-release test-switch test-asan demo clean
+.PHONY: all deps test test-release test-switch test-asan demo examples bench bench-instr clean
 
 all: build/Makefile
 	@$(MAKE) --no-print-directory -C build -j$(JOBS)
@@ -37,6 +41,16 @@ test: test-release test-switch test-asan
 
 demo: deps all
 	@scripts/demo.sh
+
+examples:
+	@scripts/build-examples.sh
+
+# Benchmarks (bench/README.md); not part of `make test`.
+bench: all
+	@python3 bench/run.py --mode time
+
+bench-instr: all
+	@python3 bench/run.py --mode instr
 
 clean:
 	rm -rf build build-switch build-asan

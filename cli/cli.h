@@ -11,4 +11,21 @@
  * command failed, 1 if some did, 2 on a usage error. */
 int weft_cli_wast(int argc, char **argv);
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* weft run of a component: instantiates it and, with an invoke expression
+ * in WAVE ("run(some(\"Kevin\"))"), calls that export and prints its
+ * result in WAVE. */
+int weft_cli_run_component(const char *file, const uint8_t *bytes, size_t len,
+                           const char *invoke, bool has_fuel, uint64_t fuel);
+
+/* weft wit COMPONENT.wasm: prints the component's imports and exports. */
+int weft_cli_wit(int argc, char **argv);
+
+/* Shared helpers. */
+uint8_t *cli_read_file(const char *path, size_t *len_out);
+void cli_write_file(void *ud, const char *text, size_t len);
+
 #endif /* WEFT_CLI_H */

@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "cli.h"
+#include "weft/component.h"
 #include "weft/wasi.h"
 #include "weft/weft.h"
 
@@ -26,6 +27,8 @@ static const char usage_text[] =
     "usage: weft <command> [options]\n"
     "\n"
     "commands:\n"
+    "  wit COMPONENT.wasm\n"
+    "        Print a component's imports and exports as WIT.\n"
     "  dump FILE.wasm [FUNC]\n"
     "        List the internal code weft runs for each defined function (or\n"
     "        only function index FUNC).\n"
@@ -75,7 +78,7 @@ static void usage_hint(void)
 
 /* Reads a whole file into a malloc'd buffer. On failure returns NULL and
  * leaves errno set (0 for out of memory reported as ENOMEM). */
-static uint8_t *read_file(const char *path, size_t *len_out)
+uint8_t *cli_read_file(const char *path, size_t *len_out)
 {
     FILE *f = fopen(path, "rb");
     uint8_t *buf = NULL;
@@ -750,14 +753,17 @@ static int cmd_run(int argc, char **argv)
     o.args = argv + i;
     o.nargs = argc - i;
 
-    bytes = read_file(o.file, &len);
+    bytes = cli_read_file(o.file, &len);
     if (bytes == NULL) {
         fprintf(stderr, "weft: %s: cannot read: %s\n", o.file,
                 strerror(errno));
         rc = EXIT_LOAD;
         goto out;
     }
-    rc = run_module(&o, bytes, len);
+    if (weft_is_component(bytes, len))
+        rc = weft_cli_run_component(o.file, bytes, len, o.invoke, o.has_fuel, o.fuel);
+    else
+        rc = run_module(&o, bytes, len);
 
 out:
     free(bytes);
@@ -788,7 +794,7 @@ static int cmd_dump(int argc, char **argv)
         return EXIT_USAGE;
     }
     size_t len;
-    uint8_t *bytes = read_file(argv[1], &len);
+    uint8_t *bytes = cli_read_file(argv[1], &len);
     if (!bytes)
         return EXIT_LOAD;
     weft_engine *engine = weft_engine_new(NULL);
@@ -847,6 +853,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "dump") == 0)
         return cmd_dump(argc - 1, argv + 1);
+    if (strcmp(cmd, "wit") == 0)
+        return weft_cli_wit(argc - 1, argv + 1);
     if (strcmp(cmd, "wast") == 0)
         return weft_cli_wast(argc - 1, argv + 1);
     fprintf(stderr, "weft: unknown command '%s'\n", cmd);

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "json.h"
 #include "weft/weft.h"
+#include "weft/component.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -75,6 +76,20 @@ struct runner {
     named *names;
     size_t nnames, capnames;
     weft_instance *current; /* the last module, NULL if it failed */
+
+    /* Component scripts: definitions and instances by name, and the
+     * instance commands without a module name refer to. */
+    weft_component_linker *clinker;
+    weft_component **comps;        /* deleted after the store */
+    size_t ncomps, capcomps;
+    struct cnamed {
+        char *name;
+        weft_component *def;
+        weft_component_instance *inst;
+    } *cnames;
+    size_t ncnames, capcnames;
+    weft_component_instance *ccurrent;
+    bool current_is_component;
 
     const char *xfail_path;
     xfail *xfails;
@@ -822,6 +837,445 @@ static void free_action(action_result *res)
     res->vals = NULL;
 }
 
+
+/* ------------------------------------------------------------------ */
+/* Components                                                          */
+/* ------------------------------------------------------------------ */
+
+static struct cnamed *cname_slot(runner *r, const char *name, bool create)
+{
+    for (size_t i = 0; i < r->ncnames; i++)
+        if (strcmp(r->cnames[i].name, name) == 0)
+            return &r->cnames[i];
+    if (!create)
+        return NULL;
+    if (r->ncnames == r->capcnames) {
+        size_t ncap = r->capcnames ? r->capcnames * 2 : 8;
+        struct cnamed *nn = realloc(r->cnames, ncap * sizeof *nn);
+        if (!nn)
+            return NULL;
+        r->cnames = nn;
+        r->capcnames = ncap;
+    }
+    char *copy = dup_str(name);
+    if (!copy)
+        return NULL;
+    struct cnamed *c = &r->cnames[r->ncnames++];
+    c->name = copy;
+    c->def = NULL;
+    c->inst = NULL;
+    return c;
+}
+
+static bool keep_component(runner *r, weft_component *c)
+{
+    if (r->ncomps == r->capcomps) {
+        size_t ncap = r->capcomps ? r->capcomps * 2 : 16;
+        weft_component **nc = realloc(r->comps, ncap * sizeof *nc);
+        if (!nc)
+            return false;
+        r->comps = nc;
+        r->capcomps = ncap;
+    }
+    r->comps[r->ncomps++] = c;
+    return true;
+}
+
+/* Reads the file of a module-like command. SKIP for text modules. */
+static outcome read_module_file(runner *r, const json *cmd, char **bytes, size_t *len)
+{
+    *bytes = NULL;
+    const char *mtype = json_get_string(cmd, "module_type");
+    const char *file = json_get_string(cmd, "filename");
+    if (mtype && strcmp(mtype, "text") == 0)
+        return result(r, SKIP, "module in text form");
+    if (mtype && strcmp(mtype, "binary") != 0)
+        return result(r, FAIL, "bad JSON: unknown module_type \"%s\"", mtype);
+    if (!file)
+        return result(r, FAIL, "bad JSON: missing \"filename\"");
+    size_t dl = strlen(r->dir), fl = strlen(file);
+    char *path = malloc(dl + fl + 1);
+    if (!path)
+        return result(r, FAIL, "out of memory");
+    if (file[0] == '/') {
+        memcpy(path, file, fl + 1);
+    } else {
+        memcpy(path, r->dir, dl);
+        memcpy(path + dl, file, fl + 1);
+    }
+    char rerr[512];
+    bool ok = read_file(path, bytes, len, rerr, sizeof rerr);
+    free(path);
+    if (!ok)
+        return result(r, FAIL, "%s", rerr);
+    return PASS;
+}
+
+/* Whether the command's module file is a component (false if unreadable). */
+static bool cmd_is_component(runner *r, const json *cmd)
+{
+    const char *mtype = json_get_string(cmd, "module_type");
+    if (mtype && strcmp(mtype, "text") == 0)
+        return false;
+    char *bytes;
+    size_t len;
+    char saved[sizeof r->msg];
+    memcpy(saved, r->msg, sizeof saved);
+    outcome o = read_module_file(r, cmd, &bytes, &len);
+    memcpy(r->msg, saved, sizeof saved);
+    if (o != PASS)
+        return false;
+    bool c = weft_is_component((const uint8_t *)bytes, len);
+    free(bytes);
+    return c;
+}
+
+static outcome load_component(runner *r, const json *cmd, weft_component **out,
+                              weft_status *st, weft_error *err)
+{
+    *out = NULL;
+    clear_error(err);
+    char *bytes;
+    size_t len;
+    outcome o = read_module_file(r, cmd, &bytes, &len);
+    if (o != PASS)
+        return o;
+    *st = weft_component_new(r->engine, (const uint8_t *)bytes, len, out, err);
+    seal_error(err);
+    free(bytes);
+    if (*st == WEFT_OK && !keep_component(r, *out)) {
+        weft_component_delete(*out);
+        *out = NULL;
+        return result(r, FAIL, "out of memory");
+    }
+    return PASS;
+}
+
+static outcome component_instantiate(runner *r, weft_component *c, const char *name)
+{
+    weft_component_instance *inst = NULL;
+    weft_error err;
+    clear_error(&err);
+    weft_status st = weft_component_linker_instantiate(r->clinker, r->store, c, &inst, &err);
+    seal_error(&err);
+    r->ccurrent = NULL;
+    r->current_is_component = true;
+    if (st != WEFT_OK) {
+        char buf[512];
+        sb b = sb_on(buf, sizeof buf);
+        sb_error(&b, st, &err);
+        return result(r, FAIL, "component failed to instantiate: %s", buf);
+    }
+    r->ccurrent = inst;
+    if (name) {
+        struct cnamed *slot = cname_slot(r, name, true);
+        if (!slot)
+            return result(r, FAIL, "out of memory");
+        slot->inst = inst;
+    }
+    return PASS;
+}
+
+static outcome cmd_component(runner *r, const json *cmd, bool definition)
+{
+    const char *name = json_get_string(cmd, "name");
+    weft_component *c;
+    weft_status st;
+    weft_error err;
+    r->ccurrent = NULL;
+    r->current_is_component = true;
+    outcome o = load_component(r, cmd, &c, &st, &err);
+    if (o != PASS)
+        return o;
+    if (st != WEFT_OK) {
+        char buf[512];
+        sb b = sb_on(buf, sizeof buf);
+        sb_error(&b, st, &err);
+        return result(r, FAIL, "component failed to load: %s", buf);
+    }
+    if (definition) {
+        if (!name)
+            return PASS;
+        struct cnamed *slot = cname_slot(r, name, true);
+        if (!slot)
+            return result(r, FAIL, "out of memory");
+        slot->def = c;
+        return PASS;
+    }
+    return component_instantiate(r, c, name);
+}
+
+static outcome cmd_component_instance(runner *r, const json *cmd)
+{
+    const char *inst = json_get_string(cmd, "instance");
+    const char *mod = json_get_string(cmd, "module");
+    if (!mod)
+        return result(r, FAIL, "bad JSON: module_instance without \"module\"");
+    struct cnamed *def = cname_slot(r, mod, false);
+    if (!def || !def->def)
+        return result(r, FAIL, "unknown component definition %s", mod);
+    return component_instantiate(r, def->def, inst);
+}
+
+/* The WAVE text of a value in the script: {"type": "wave", "value": T},
+ * or a core-style {"type": "i32"|"i64"|"f32"|"f64", "value": BITS} that is
+ * read as the parameter's kind. */
+static bool wave_text_of(const json *v, const weft_ctype *t, char *buf, size_t cap)
+{
+    const char *type = json_get_string(v, "type");
+    const char *value = json_get_string(v, "value");
+    if (!type || !value)
+        return false;
+    if (strcmp(type, "wave") == 0) {
+        snprintf(buf, cap, "%s", value);
+        return true;
+    }
+    uint64_t bits;
+    if (!parse_uint(value, UINT64_MAX, &bits))
+        return false;
+    weft_ckind k = weft_ctype_kind(t);
+    if (strcmp(type, "i32") == 0) {
+        if (k == WEFT_C_S32 || k == WEFT_C_S16 || k == WEFT_C_S8)
+            snprintf(buf, cap, "%ld", (long)(int32_t)(uint32_t)bits);
+        else if (k == WEFT_C_BOOL)
+            snprintf(buf, cap, "%s", bits ? "true" : "false");
+        else
+            snprintf(buf, cap, "%lu", (unsigned long)(uint32_t)bits);
+        return true;
+    }
+    if (strcmp(type, "i64") == 0) {
+        if (k == WEFT_C_S64)
+            snprintf(buf, cap, "%lld", (long long)(int64_t)bits);
+        else
+            snprintf(buf, cap, "%llu", (unsigned long long)bits);
+        return true;
+    }
+    if (strcmp(type, "f32") == 0 || strcmp(type, "f64") == 0) {
+        double d;
+        if (type[1] == '3') {
+            float f;
+            uint32_t b32 = (uint32_t)bits;
+            memcpy(&f, &b32, 4);
+            d = f;
+        } else {
+            memcpy(&d, &bits, 8);
+        }
+        if (d != d)
+            snprintf(buf, cap, "nan");
+        else
+            snprintf(buf, cap, "%.17g", d);
+        return true;
+    }
+    return false;
+}
+
+typedef struct caction {
+    weft_status status;
+    weft_error err;
+    weft_cval result;
+    bool has_result;
+    weft_cfunc *func;
+    char what[160];
+} caction;
+
+static outcome find_cinstance(runner *r, const json *action, weft_component_instance **out)
+{
+    const char *mod = json_get_string(action, "module");
+    if (!mod) {
+        if (!r->ccurrent)
+            return result(r, FAIL, "no component instance to use (the last "
+                                   "component failed or there is none)");
+        *out = r->ccurrent;
+        return PASS;
+    }
+    struct cnamed *c = cname_slot(r, mod, false);
+    if (!c || !c->inst)
+        return result(r, FAIL, "unknown component instance %s", mod);
+    *out = c->inst;
+    return PASS;
+}
+
+static outcome run_caction(runner *r, const json *cmd, caction *res)
+{
+    memset(res, 0, sizeof *res);
+    clear_error(&res->err);
+    const json *action = json_get(cmd, "action");
+    if (!action || action->type != JSON_OBJECT)
+        return result(r, FAIL, "bad JSON: missing \"action\" object");
+    const char *type = json_get_string(action, "type");
+    const char *field = json_get_string(action, "field");
+    if (!type || strcmp(type, "invoke") != 0 || !field)
+        return result(r, FAIL, "bad JSON: component actions must be invokes with a \"field\"");
+    sb what = sb_on(res->what, sizeof res->what);
+    sb_printf(&what, "%s", field);
+    weft_component_instance *inst;
+    outcome o = find_cinstance(r, action, &inst);
+    if (o != PASS)
+        return o;
+    weft_cfunc *f = weft_component_instance_func(inst, field);
+    if (!f)
+        return result(r, FAIL, "%s: no such exported function", field);
+    res->func = f;
+    const json *args = json_get_array(action, "args");
+    size_t nargs = args ? json_array_len(args) : 0;
+    if (nargs != weft_cfunc_param_count(f))
+        return result(r, FAIL, "%s: the function takes %u arguments, the script gives %lu",
+                      field, weft_cfunc_param_count(f), (unsigned long)nargs);
+    weft_cval *argv = calloc(nargs ? nargs : 1, sizeof *argv);
+    if (!argv)
+        return result(r, FAIL, "out of memory");
+    sb_printf(&what, "(");
+    size_t parsed = 0;
+    for (size_t i = 0; i < nargs; i++) {
+        char text[1024];
+        const weft_ctype *pt = weft_cfunc_param_type(f, (uint32_t)i);
+        if (!wave_text_of(json_array_at(args, i), pt, text, sizeof text)) {
+            weft_cvals_free(r->engine, argv, parsed);
+            free(argv);
+            return result(r, FAIL, "bad JSON: argument %lu is not a value", (unsigned long)i);
+        }
+        sb_printf(&what, "%s%s", i ? ", " : "", text);
+        weft_error perr;
+        if (weft_wave_parse(r->engine, pt, text, strlen(text), &argv[i], &perr) != WEFT_OK) {
+            weft_cvals_free(r->engine, argv, parsed);
+            free(argv);
+            return result(r, FAIL, "%s: argument %lu: %s", field, (unsigned long)i, perr.message);
+        }
+        parsed++;
+    }
+    sb_printf(&what, ")");
+    res->status = weft_cfunc_call(r->store, f, argv, nargs, &res->result, 1, &res->err);
+    seal_error(&res->err);
+    res->has_result = res->status == WEFT_OK && weft_cfunc_result_count(f) == 1;
+    weft_cvals_free(r->engine, argv, nargs);
+    free(argv);
+    return PASS;
+}
+
+static void free_caction(runner *r, caction *res)
+{
+    if (res->has_result)
+        weft_cvals_free(r->engine, &res->result, 1);
+    res->has_result = false;
+}
+
+static outcome cmd_cassert_return(runner *r, const json *cmd)
+{
+    const json *exp = json_get_array(cmd, "expected");
+    if (!exp)
+        return result(r, FAIL, "bad JSON: missing \"expected\" array");
+    caction res;
+    outcome o = run_caction(r, cmd, &res);
+    if (o != PASS)
+        return o;
+    char buf[1024];
+    sb b = sb_on(buf, sizeof buf);
+    size_t nexp = json_array_len(exp);
+    if (res.status != WEFT_OK) {
+        sb_error(&b, res.status, &res.err);
+        o = result(r, FAIL, "%s: expected a return, got %s", res.what, buf);
+    } else if (nexp != (res.has_result ? 1u : 0u)) {
+        o = result(r, FAIL, "%s: expected %lu results, the function returns %u", res.what,
+                   (unsigned long)nexp, weft_cfunc_result_count(res.func));
+    } else if (nexp == 1) {
+        const weft_ctype *rt = weft_cfunc_result_type(res.func);
+        char want_text[2048], got[2048], want[2048];
+        weft_cval ev;
+        weft_error perr;
+        if (!wave_text_of(json_array_at(exp, 0), rt, want_text, sizeof want_text)) {
+            o = result(r, FAIL, "bad JSON: expected value is not a value");
+        } else if (weft_wave_parse(r->engine, rt, want_text, strlen(want_text), &ev, &perr) != WEFT_OK) {
+            o = result(r, FAIL, "%s: expected value %s: %s", res.what, want_text, perr.message);
+        } else {
+            weft_wave_print(rt, &ev, want, sizeof want);
+            weft_wave_print(rt, &res.result, got, sizeof got);
+            weft_cvals_free(r->engine, &ev, 1);
+            if (strcmp(want, got) != 0)
+                o = result(r, FAIL, "%s: expected %s, got %s", res.what, want, got);
+        }
+    }
+    free_caction(r, &res);
+    return o;
+}
+
+static outcome cmd_cassert_trap(runner *r, const json *cmd)
+{
+    const char *text = json_get_string(cmd, "text");
+    if (!text)
+        text = "";
+    caction res;
+    outcome o = run_caction(r, cmd, &res);
+    if (o != PASS)
+        return o;
+    char buf[1024];
+    sb b = sb_on(buf, sizeof buf);
+    if (res.status == WEFT_OK) {
+        o = result(r, FAIL, "%s: expected trap \"%s\", got a return", res.what, text);
+    } else {
+        sb_error(&b, res.status, &res.err);
+        if (res.status != WEFT_TRAP)
+            o = result(r, FAIL, "%s: expected trap \"%s\", got %s", res.what, text, buf);
+        else if (!message_matches(res.err.message, text))
+            note(r, "passed; %s: expected trap \"%s\", got %s", res.what, text, buf);
+    }
+    free_caction(r, &res);
+    return o;
+}
+
+static outcome cmd_cassert_bad(runner *r, const json *cmd)
+{
+    const char *text = json_get_string(cmd, "text");
+    if (!text)
+        text = "";
+    weft_component *c;
+    weft_status st;
+    weft_error err;
+    outcome o = load_component(r, cmd, &c, &st, &err);
+    if (o != PASS)
+        return o;
+    if (st == WEFT_OK)
+        return result(r, FAIL, "component was accepted, expected failure \"%s\"", text);
+    char buf[512];
+    sb b = sb_on(buf, sizeof buf);
+    sb_error(&b, st, &err);
+    if (st != WEFT_MALFORMED && st != WEFT_INVALID)
+        return result(r, FAIL, "expected \"%s\" (MALFORMED or INVALID), got %s", text, buf);
+    if (!message_matches(err.message, text))
+        note(r, "passed; expected \"%s\", got %s", text, buf);
+    return PASS;
+}
+
+static outcome cmd_cassert_no_instance(runner *r, const json *cmd)
+{
+    const char *text = json_get_string(cmd, "text");
+    if (!text)
+        text = "";
+    weft_component *c;
+    weft_status st;
+    weft_error err;
+    outcome o = load_component(r, cmd, &c, &st, &err);
+    if (o != PASS)
+        return o;
+    char buf[512];
+    sb b = sb_on(buf, sizeof buf);
+    if (st != WEFT_OK) {
+        sb_error(&b, st, &err);
+        return result(r, FAIL, "component failed to load: %s", buf);
+    }
+    weft_component_instance *inst;
+    clear_error(&err);
+    st = weft_component_linker_instantiate(r->clinker, r->store, c, &inst, &err);
+    seal_error(&err);
+    if (st == WEFT_OK)
+        return result(r, FAIL, "component was instantiated, expected failure \"%s\"", text);
+    sb_error(&b, st, &err);
+    if (st != WEFT_TRAP && st != WEFT_UNLINKABLE)
+        return result(r, FAIL, "expected \"%s\", got %s", text, buf);
+    if (!message_matches(err.message, text))
+        note(r, "passed; expected \"%s\", got %s", text, buf);
+    return PASS;
+}
+
 /* ------------------------------------------------------------------ */
 /* Modules                                                             */
 /* ------------------------------------------------------------------ */
@@ -1111,8 +1565,41 @@ static outcome cmd_assert_trap(runner *r, const json *cmd, bool exhaustion)
 static outcome run_command(runner *r, const json *cmd)
 {
     const char *t = r->cmd;
-    if (strcmp(t, "module") == 0)
+    /* component scripts */
+    if (strcmp(t, "module_definition") == 0)
+        return cmd_component(r, cmd, true);
+    if (strcmp(t, "module_instance") == 0)
+        return cmd_component_instance(r, cmd);
+    bool modcmd = strcmp(t, "module") == 0 || strcmp(t, "assert_invalid") == 0 ||
+                  strcmp(t, "assert_malformed") == 0 || strcmp(t, "assert_unlinkable") == 0 ||
+                  strcmp(t, "assert_uninstantiable") == 0;
+    if (modcmd && json_get_string(cmd, "filename") && cmd_is_component(r, cmd)) {
+        if (strcmp(t, "module") == 0)
+            return cmd_component(r, cmd, false);
+        if (strcmp(t, "assert_invalid") == 0 || strcmp(t, "assert_malformed") == 0)
+            return cmd_cassert_bad(r, cmd);
+        return cmd_cassert_no_instance(r, cmd);
+    }
+    if (r->current_is_component || (json_get(cmd, "action") &&
+                                    json_get_string(json_get(cmd, "action"), "module") &&
+                                    cname_slot(r, json_get_string(json_get(cmd, "action"), "module"), false))) {
+        if (strcmp(t, "assert_return") == 0)
+            return cmd_cassert_return(r, cmd);
+        if (strcmp(t, "assert_trap") == 0)
+            return cmd_cassert_trap(r, cmd);
+        if (strcmp(t, "action") == 0) {
+            caction res;
+            outcome o = run_caction(r, cmd, &res);
+            if (o == PASS && res.status != WEFT_OK)
+                o = result(r, FAIL, "%s: %s", res.what, res.err.message);
+            free_caction(r, &res);
+            return o;
+        }
+    }
+    if (strcmp(t, "module") == 0) {
+        r->current_is_component = false;
         return cmd_module(r, cmd);
+    }
     if (strcmp(t, "register") == 0)
         return cmd_register(r, cmd);
     if (strcmp(t, "action") == 0)
@@ -1284,7 +1771,8 @@ static void run_script(runner *r, const json *root)
     r->engine = weft_engine_new(&cfg);
     r->store = r->engine ? weft_store_new(r->engine) : NULL;
     r->linker = r->engine ? weft_linker_new(r->engine) : NULL;
-    if (!r->engine || !r->store || !r->linker) {
+    r->clinker = r->engine ? weft_component_linker_new(r->engine) : NULL;
+    if (!r->engine || !r->store || !r->linker || !r->clinker) {
         printf("%s: cannot create the engine, store or linker\n", r->source);
         r->failed++;
         return;
@@ -1446,10 +1934,17 @@ int weft_cli_wast(int argc, char **argv)
 
     if (r.linker)
         weft_linker_delete(r.linker);
+    weft_component_linker_delete(r.clinker);
     if (r.store)
         weft_store_delete(r.store);
     for (size_t i = 0; i < r.nmodules; i++)
         weft_module_delete(r.modules[i]);
+    for (size_t i = 0; i < r.ncomps; i++)
+        weft_component_delete(r.comps[i]);
+    free(r.comps);
+    for (size_t i = 0; i < r.ncnames; i++)
+        free(r.cnames[i].name);
+    free(r.cnames);
     if (r.engine)
         weft_engine_delete(r.engine);
     free(r.modules);

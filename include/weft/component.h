@@ -109,7 +109,9 @@ typedef struct weft_cval {
     } of;
 } weft_cval;
 
-/* Releases values weft returned (recursively) and the array itself. */
+/* Releases what n values returned by weft own (strings, lists, payloads,
+ * recursively). The array vals itself belongs to the caller and is not
+ * freed. */
 void weft_cvals_free(weft_engine *engine, weft_cval *vals, size_t n);
 
 /* ------------------------------------------------------------------ */
@@ -220,6 +222,63 @@ weft_status weft_cfunc_call(weft_store *store, weft_cfunc *f,
 void *weft_ccaller_alloc(weft_ccaller *caller, size_t size);
 weft_store *weft_ccaller_store(weft_ccaller *caller);
 weft_trap_kind weft_ccaller_trap(weft_ccaller *caller, const char *message);
+
+/* ------------------------------------------------------------------ */
+/* WAVE: the text form of component values                             */
+/* ------------------------------------------------------------------ */
+
+/* WAVE (WebAssembly Value Encoding) is the text form wasm-wave and wasmtime
+ * use for component values: true, -7, 3.5, nan, 'x', "a\n", [1, 2],
+ * (1, "a"), {name: "x", age: 3}, case, case(payload), some(1), none, ok,
+ * err("e"), {read, write}. Labels that collide with a keyword are written
+ * with a % prefix (%ok). Record fields of option type may be omitted
+ * (none). Resources have no text form. */
+
+/* Parses exactly one value of type (whitespace and // comments around it
+ * are allowed). On success *out is owned by the caller (weft_cvals_free).
+ * Bad text gives WEFT_INVALID with a message (`expected u32, found "abc"`)
+ * and err->offset, the byte offset in text; out of memory gives
+ * WEFT_NOMEM. On failure *out is zeroed and nothing is left allocated. */
+weft_status weft_wave_parse(weft_engine *engine, const weft_ctype *type,
+                            const char *text, size_t len, weft_cval *out,
+                            weft_error *err);
+
+/* Writes v (of type type) as WAVE into buf (NUL-terminated when cap > 0,
+ * truncated to fit) and returns the length of the whole text, as snprintf
+ * does; buf may be NULL when cap is 0. Floats are written with the fewest
+ * digits that read back to the same value. Record fields whose option value
+ * is none are left out. Values that do not match the type are written as
+ * <invalid>; own/borrow handles as <resource rep=N>. */
+size_t weft_wave_print(const weft_ctype *type, const weft_cval *v, char *buf,
+                       size_t cap);
+
+/* Parses a comma-separated list of values of types[0..ntypes) (a trailing
+ * comma is allowed) into out (capacity cap >= ntypes). Trailing arguments
+ * of option type may be left out (none). names (may be NULL) name the
+ * values in arity errors. On success *n = ntypes; on failure *n = 0 and
+ * out[0..ntypes) is zeroed. */
+weft_status weft_wave_parse_values(weft_engine *engine,
+                                   const weft_ctype *const *types,
+                                   const char *const *names, size_t ntypes,
+                                   const char *text, size_t len,
+                                   weft_cval *out, size_t cap, size_t *n,
+                                   weft_error *err);
+
+/* weft_wave_parse_values for the parameters of f. */
+weft_status weft_wave_parse_args(weft_engine *engine, const weft_cfunc *f,
+                                 const char *text, size_t len, weft_cval *out,
+                                 size_t cap, size_t *n, weft_error *err);
+
+/* Splits a call "name(args)": copies the name (letters, digits and
+ * - _ # / : @ . % [ ], e.g. "wasi:cli/run@0.2.0#run" or
+ * "[method]counter.get") NUL-terminated into name (WEFT_LIMIT if it does
+ * not fit in name_cap) and points args_start/args_len at the text inside
+ * the outermost parentheses. Only whitespace and comments may follow the
+ * closing parenthesis. */
+weft_status weft_wave_parse_call(weft_engine *engine, const char *text,
+                                 size_t len, char *name, size_t name_cap,
+                                 const char **args_start, size_t *args_len,
+                                 weft_error *err);
 
 #ifdef __cplusplus
 }

@@ -15,6 +15,19 @@ typedef struct core_ft {
     uint32_t full_np;
 } core_ft;
 
+/* A core module type: its imports and exports. Core type space entries
+ * are CT_FUNC(i) (index into cfts) or CT_MOD(i) (index into cmts); core
+ * module space entries are module indices, or CT_MOD(i) for a module known
+ * only by its type (an import). */
+#define CT_MOD_BIT 0x80000000u
+#define CT_MOD(i) (CT_MOD_BIT | (i))
+typedef struct core_modtype {
+    uint32_t nimports, nexports;
+    const char **imodule, **iname, **ename;
+    uint8_t *ikind, *ekind;
+    uint32_t *itype, *etype;   /* funcs: index into cfts */
+} core_modtype;
+
 /* What validation knows of a core instance: its exports. */
 typedef struct core_inst_info {
     uint32_t n;
@@ -38,6 +51,10 @@ typedef struct scope {
     uint8_t kind;
     wc_comp *comp;                /* SC_COMPONENT */
     space sp[WC_IS_COUNT];
+    /* the definition behind each entry of the component space (NULL for
+     * imported components) */
+    wc_comp **comps;
+    uint32_t ncomps, cap_comps;
     /* names seen, for uniqueness */
     const char **import_names, **export_names;
     uint32_t nimport_names, nexport_names, cap_in, cap_en;
@@ -55,6 +72,8 @@ typedef struct cdec {
     uint32_t ncfts, cap_cfts;
     core_inst_info *cinsts;
     uint32_t ncinsts, cap_cinsts;
+    core_modtype *cmts;
+    uint32_t ncmts, cap_cmts;
     /* blocks of memory owned by the component, freed with it */
     uint32_t depth;
 } cdec;
@@ -97,10 +116,19 @@ static weft_status sp_push(cdec *d, space *s, uint32_t v)
     return WEFT_OK;
 }
 
+static weft_status push_comp(cdec *d, scope *s, wc_comp *c)
+{
+    if (!grow(d, (void **)&s->comps, s->ncomps, &s->cap_comps, sizeof(wc_comp *)))
+        return nomem(d);
+    s->comps[s->ncomps++] = c;
+    return WEFT_OK;
+}
+
 static void scope_free(cdec *d, scope *s)
 {
     for (int i = 0; i < WC_IS_COUNT; i++)
         wu_free(d->e, s->sp[i].v, s->sp[i].cap * sizeof(uint32_t));
+    wu_free(d->e, s->comps, s->cap_comps * sizeof(wc_comp *));
     wu_free(d->e, s->import_names, s->cap_in * sizeof(char *));
     wu_free(d->e, s->export_names, s->cap_en * sizeof(char *));
     wu_free(d->e, s->imports, s->cap_i * sizeof(wc_decl));
@@ -196,8 +224,9 @@ static bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 static bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-/* A kebab-case label: words of lowercase+digits or of uppercase+digits,
- * each starting with a letter, joined by '-'. An optional leading '%'. */
+/* label ::= first-fragment ('-' fragment)*: the first fragment starts with
+ * a letter and is all lowercase+digits or all uppercase+digits; later
+ * fragments are [0-9a-z]+ or [0-9A-Z]+. A leading '%' is allowed. */
 static bool kebab_ok(const char *s, size_t n)
 {
     if (n && s[0] == '%') {
@@ -207,20 +236,46 @@ static bool kebab_ok(const char *s, size_t n)
     if (n == 0)
         return false;
     size_t i = 0;
+    bool first = true;
     while (i < n) {
-        if (!is_lower(s[i]) && !is_upper(s[i]))
-            return false;
-        bool upper = is_upper(s[i]);
+        size_t st = i;
+        bool has_lower = false, has_upper = false;
         while (i < n && s[i] != '-') {
             char c = s[i];
-            if (!(is_digit(c) || (upper ? is_upper(c) : is_lower(c))))
+            if (is_lower(c))
+                has_lower = true;
+            else if (is_upper(c))
+                has_upper = true;
+            else if (!is_digit(c))
                 return false;
             i++;
         }
+        if (i == st || (has_lower && has_upper))
+            return false;
+        if (first && is_digit(s[st]))
+            return false;
+        first = false;
         if (i < n) {
             i++;  /* '-' */
             if (i == n)
                 return false;
+        }
+    }
+    return true;
+}
+
+/* words ::= first-word ('-' word)*, all lowercase */
+static bool words_ok(const char *s, size_t n)
+{
+    if (n == 0 || !is_lower(s[0]))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '-') {
+            if (i + 1 == n || s[i + 1] == '-')
+                return false;
+        } else if (!is_lower(c) && !is_digit(c)) {
+            return false;
         }
     }
     return true;
@@ -276,39 +331,21 @@ static bool semver_ok(const char *s, size_t n)
     return i == n;
 }
 
-/* ns:pkg/iface[@version], with nested namespaces/packages allowed as
- * ns:pkg:sub/iface/sub. */
+/* interfacename ::= namespace ':' words '/' label ('@' semver)? where
+ * namespace and package are lowercase words. */
 static bool interface_name_ok(const char *s, size_t n)
 {
     size_t at = span_until(s, n, '@');
-    size_t core = at;
-    size_t colon = span_until(s, core, ':');
-    if (colon == core)
+    size_t colon = span_until(s, at, ':');
+    if (colon == at || !words_ok(s, colon))
         return false;
-    size_t slash = span_until(s, core, '/');
-    if (slash == core || slash < colon)
+    const char *rest = s + colon + 1;
+    size_t rn = at - colon - 1;
+    size_t slash = span_until(rest, rn, '/');
+    if (slash == rn || !words_ok(rest, slash))
         return false;
-    /* namespace and package parts separated by ':' */
-    size_t i = 0;
-    while (i < slash) {
-        size_t j = i;
-        while (j < slash && s[j] != ':')
-            j++;
-        if (!kebab_ok(s + i, j - i))
-            return false;
-        i = j + 1;
-    }
-    if (s[slash - 1] == ':')
+    if (!kebab_ok(rest + slash + 1, rn - slash - 1))
         return false;
-    i = slash + 1;
-    while (i <= core) {
-        size_t j = i;
-        while (j < core && s[j] != '/')
-            j++;
-        if (!kebab_ok(s + i, j - i))
-            return false;
-        i = j + 1;
-    }
     if (at < n && !semver_ok(s + at + 1, n - at - 1))
         return false;
     return true;
@@ -971,10 +1008,10 @@ static weft_status read_externtype(cdec *d, scope *s, uint8_t *space, wc_tid *ty
         TRY(wr_u32(&d->r, &idx));
         if (idx >= s->sp[WC_IS_CORE_TYPE].n)
             return wu_error(d->err, WEFT_INVALID, iat, "core type index out of bounds (%u)", idx);
-        if (s->sp[WC_IS_CORE_TYPE].v[idx] != 1)
+        if (!(s->sp[WC_IS_CORE_TYPE].v[idx] & CT_MOD_BIT))
             return wu_error(d->err, WEFT_INVALID, iat, "core type index %u is not a module type", idx);
         *space = WC_IS_CORE_MODULE;
-        *type = WC_NONE;
+        *type = s->sp[WC_IS_CORE_TYPE].v[idx];  /* CT_MOD(i) */
         return WEFT_OK;
     }
     case 0x01: case 0x04: case 0x05: {
@@ -1037,17 +1074,37 @@ static weft_status read_core_valtype(cdec *d, uint8_t *out)
     return wu_error(d->err, WEFT_MALFORMED, at, "malformed core value type 0x%x", b);
 }
 
-static weft_status skip_core_functype(cdec *d)
+static weft_status new_cft(cdec *d, const weft_functype *ft, uint32_t *out);
+
+static weft_status read_core_functype(cdec *d, uint32_t *out)
 {
-    for (int part = 0; part < 2; part++) {
-        uint32_t n;
-        TRY(read_count(d, &n));
-        for (uint32_t i = 0; i < n; i++) {
-            uint8_t t;
-            TRY(read_core_valtype(d, &t));
-        }
+    weft_valkind p[WC_MAX_FLAT_PARAMS + 1], r[2];
+    uint32_t np, nr;
+    TRY(read_count(d, &np));
+    uint32_t keep_p = 0;
+    for (uint32_t i = 0; i < np; i++) {
+        uint8_t t;
+        TRY(read_core_valtype(d, &t));
+        if (i < WC_MAX_FLAT_PARAMS)
+            p[keep_p++] = (weft_valkind)t;
     }
-    return WEFT_OK;
+    TRY(read_count(d, &nr));
+    uint32_t keep_r = 0;
+    for (uint32_t i = 0; i < nr; i++) {
+        uint8_t t;
+        TRY(read_core_valtype(d, &t));
+        if (i < 1)
+            r[keep_r++] = (weft_valkind)t;
+    }
+    /* new_cft records arity and the first types; np > 16 marks it big */
+    weft_valkind *pp = p;
+    weft_functype ft = {np, nr, pp, r};
+    if (np > WC_MAX_FLAT_PARAMS) {
+        static const weft_valkind none[1] = {WEFT_I32};
+        ft.params = none;
+    }
+    (void)keep_r;
+    return new_cft(d, &ft, out);
 }
 
 static weft_status skip_limits(cdec *d)
@@ -1061,114 +1118,158 @@ static weft_status skip_limits(cdec *d)
     return WEFT_OK;
 }
 
-static weft_status skip_core_externtype(cdec *d, uint32_t ntypes)
+/* A core extern type inside a module type; funcs name a local type. */
+static weft_status read_core_externtype(cdec *d, const uint32_t *local, uint32_t nlocal,
+                                        uint8_t *kind, uint32_t *type)
 {
     uint8_t k;
     size_t at = d->r.pos;
     TRY(wr_byte(&d->r, &k));
     uint32_t idx;
     uint8_t t;
+    *kind = k;
+    *type = 0;
     switch (k) {
     case 0x00:
         TRY(wr_u32(&d->r, &idx));
-        if (idx >= ntypes)
+        if (idx >= nlocal)
             return wu_error(d->err, WEFT_INVALID, at, "core type index out of bounds (%u)", idx);
+        if (local[idx] & CT_MOD_BIT)
+            return wu_error(d->err, WEFT_INVALID, at, "core type %u is not a function type", idx);
+        *type = local[idx];
         return WEFT_OK;
     case 0x01: TRY(read_core_valtype(d, &t)); return skip_limits(d);
     case 0x02: return skip_limits(d);
     case 0x03: TRY(read_core_valtype(d, &t)); return wr_byte(&d->r, &t);
-    case 0x04: TRY(wr_byte(&d->r, &t)); return wr_u32(&d->r, &idx);
+    case 0x04: return wu_error(d->err, WEFT_UNSUPPORTED, at, "core tags are not supported%s", "");
     }
     return wu_error(d->err, WEFT_MALFORMED, at, "malformed core extern type 0x%x", k);
 }
 
-/* core:type; pushes 0 (function type) or 1 (module type) on the core type
- * space. */
+/* core:type: pushes CT_FUNC or CT_MOD on the scope's core type space. */
 static weft_status read_core_type(cdec *d, scope *s, bool in_module_type)
 {
     uint8_t b;
     size_t at = d->r.pos;
     TRY(wr_byte(&d->r, &b));
     if (b == 0x60) {
-        TRY(skip_core_functype(d));
-        return sp_push(d, &s->sp[WC_IS_CORE_TYPE], 0);
+        uint32_t cf;
+        TRY(read_core_functype(d, &cf));
+        return sp_push(d, &s->sp[WC_IS_CORE_TYPE], cf);
     }
-    if (b == 0x50) {
-        if (in_module_type)
-            return inval(d, at, "module types cannot be nested%s", "");
-        uint32_t n, ntypes = 0;
-        TRY(read_count(d, &n));
-        const char **enames = NULL;
-        uint32_t nen = 0, capen = 0;
-        weft_status st = WEFT_OK;
-        for (uint32_t i = 0; i < n && !st; i++) {
-            uint8_t tag;
-            size_t tat = d->r.pos;
-            st = wr_byte(&d->r, &tag);
+    if (b != 0x50) {
+        if (b == 0x00 || b == 0x4e || b == 0x4f || b == 0x5e || b == 0x5f)
+            return wu_error(d->err, WEFT_UNSUPPORTED, at, "GC core types are not supported%s", "");
+        return wu_error(d->err, WEFT_MALFORMED, at, "malformed core type 0x%x", b);
+    }
+    if (in_module_type)
+        return inval(d, at, "module types cannot be nested%s", "");
+    uint32_t n;
+    TRY(read_count(d, &n));
+    /* the module type's own core type space */
+    uint32_t *local = wu_alloc(d->e, (n + 1) * sizeof(uint32_t));
+    core_modtype mt;
+    memset(&mt, 0, sizeof mt);
+    mt.imodule = perm_alloc(d, (n + 1) * sizeof(char *));
+    mt.iname = perm_alloc(d, (n + 1) * sizeof(char *));
+    mt.ename = perm_alloc(d, (n + 1) * sizeof(char *));
+    mt.ikind = perm_alloc(d, n + 1);
+    mt.ekind = perm_alloc(d, n + 1);
+    mt.itype = perm_alloc(d, (n + 1) * sizeof(uint32_t));
+    mt.etype = perm_alloc(d, (n + 1) * sizeof(uint32_t));
+    if (!local || !mt.imodule || !mt.iname || !mt.ename || !mt.ikind || !mt.ekind ||
+        !mt.itype || !mt.etype) {
+        wu_free(d->e, local, 0);
+        return nomem(d);
+    }
+    uint32_t nlocal = 0;
+    weft_status st = WEFT_OK;
+    for (uint32_t i = 0; i < n && !st; i++) {
+        uint8_t tag;
+        size_t tat = d->r.pos;
+        st = wr_byte(&d->r, &tag);
+        if (st)
+            break;
+        switch (tag) {
+        case 0x00: /* import */
+            st = read_name(d, &mt.imodule[mt.nimports]);
+            if (!st) st = read_name(d, &mt.iname[mt.nimports]);
+            if (!st) st = read_core_externtype(d, local, nlocal, &mt.ikind[mt.nimports],
+                                               &mt.itype[mt.nimports]);
+            if (!st) {
+                for (uint32_t k = 0; k < mt.nimports && !st; k++)
+                    if (!strcmp(mt.imodule[k], mt.imodule[mt.nimports]) &&
+                        !strcmp(mt.iname[k], mt.iname[mt.nimports]))
+                        st = wu_error(d->err, WEFT_INVALID, tat, "duplicate import name `%s:%s`",
+                                      mt.imodule[k], mt.iname[k]);
+                mt.nimports++;
+            }
+            break;
+        case 0x01: { /* type */
+            uint8_t fb;
+            st = wr_byte(&d->r, &fb);
+            if (!st && fb == 0x50)
+                st = inval(d, tat, "module types cannot be nested%s", "");
+            else if (!st && fb != 0x60)
+                st = bad(d, tat, "malformed core type%s", "");
+            uint32_t cf = 0;
+            if (!st) st = read_core_functype(d, &cf);
+            if (!st) local[nlocal++] = cf;
+            break;
+        }
+        case 0x02: { /* outer alias of a core type */
+            uint8_t s1, s2;
+            uint32_t ct, idx;
+            st = wr_byte(&d->r, &s1);
+            if (!st) st = wr_byte(&d->r, &s2);
+            if (!st && (s1 != 0x10 || s2 != 0x01))
+                st = bad(d, tat, "malformed core alias%s", "");
+            if (!st) st = wr_u32(&d->r, &ct);
+            if (!st) st = wr_u32(&d->r, &idx);
             if (st)
                 break;
-            const char *m, *nm;
-            switch (tag) {
-            case 0x00: /* import */
-                st = read_name(d, &m);
-                if (!st) st = read_name(d, &nm);
-                if (!st) st = skip_core_externtype(d, ntypes);
-                break;
-            case 0x01: { /* type */
-                uint8_t fb;
-                st = wr_byte(&d->r, &fb);
-                if (!st && fb == 0x50)
-                    st = inval(d, tat, "module types cannot be nested%s", "");
-                else if (!st && fb != 0x60)
-                    st = bad(d, tat, "malformed core type%s", "");
-                if (!st) st = skip_core_functype(d);
-                ntypes++;
-                break;
-            }
-            case 0x02: { /* outer alias of a core type */
-                uint8_t s1, s2;
-                uint32_t ct, idx;
-                st = wr_byte(&d->r, &s1);
-                if (!st) st = wr_byte(&d->r, &s2);
-                if (!st && (s1 != 0x10 || s2 != 0x01))
-                    st = bad(d, tat, "malformed core alias%s", "");
-                if (!st) st = wr_u32(&d->r, &ct);
-                if (!st) st = wr_u32(&d->r, &idx);
-                if (!st && ct == 0 && idx >= ntypes)
+            if (ct == 0) {
+                if (idx >= nlocal)
                     st = wu_error(d->err, WEFT_INVALID, tat, "core type index out of bounds (%u)", idx);
-                if (!st && ct == 1) {
-                    if (idx >= s->sp[WC_IS_CORE_TYPE].n)
-                        st = wu_error(d->err, WEFT_INVALID, tat, "core type index out of bounds (%u)", idx);
-                    else if (s->sp[WC_IS_CORE_TYPE].v[idx] == 1)
-                        st = inval(d, tat, "cannot alias a module type into a module type%s", "");
-                }
-                if (!st && ct > 1)
-                    st = inval(d, tat, "outer alias count too large%s", "");
-                ntypes++;
-                break;
+                else
+                    local[nlocal++] = local[idx];
+            } else {
+                scope *t = s;
+                for (uint32_t k = 1; k < ct && t; k++)
+                    t = t->parent;
+                if (!t)
+                    st = wu_error(d->err, WEFT_INVALID, tat, "invalid outer alias count of %u", ct);
+                else if (idx >= t->sp[WC_IS_CORE_TYPE].n)
+                    st = wu_error(d->err, WEFT_INVALID, tat, "core type index out of bounds (%u)", idx);
+                else if (t->sp[WC_IS_CORE_TYPE].v[idx] & CT_MOD_BIT)
+                    st = inval(d, tat, "cannot alias a module type into a module type%s", "");
+                else
+                    local[nlocal++] = t->sp[WC_IS_CORE_TYPE].v[idx];
             }
-            case 0x03: /* export */
-                st = read_name(d, &nm);
-                if (!st) {
-                    for (uint32_t k = 0; k < nen && !st; k++)
-                        if (!strcmp(enames[k], nm))
-                            st = wu_error(d->err, WEFT_INVALID, tat, "duplicate export name `%s`", nm);
-                    if (!st && grow(d, (void **)&enames, nen, &capen, sizeof(char *)))
-                        enames[nen++] = nm;
-                }
-                if (!st) st = skip_core_externtype(d, ntypes);
-                break;
-            default:
-                st = bad(d, tat, "malformed module type declarator%s", "");
-            }
+            break;
         }
-        wu_free(d->e, enames, capen * sizeof(char *));
-        TRY(st);
-        return sp_push(d, &s->sp[WC_IS_CORE_TYPE], 1);
+        case 0x03: /* export */
+            st = read_name(d, &mt.ename[mt.nexports]);
+            if (!st) {
+                for (uint32_t k = 0; k < mt.nexports && !st; k++)
+                    if (!strcmp(mt.ename[k], mt.ename[mt.nexports]))
+                        st = wu_error(d->err, WEFT_INVALID, tat, "duplicate export name `%s`",
+                                      mt.ename[k]);
+            }
+            if (!st) st = read_core_externtype(d, local, nlocal, &mt.ekind[mt.nexports],
+                                               &mt.etype[mt.nexports]);
+            if (!st) mt.nexports++;
+            break;
+        default:
+            st = bad(d, tat, "malformed module type declarator%s", "");
+        }
     }
-    if (b == 0x00 || b == 0x4e || b == 0x4f || b == 0x5e || b == 0x5f)
-        return wu_error(d->err, WEFT_UNSUPPORTED, at, "GC core types are not supported%s", "");
-    return wu_error(d->err, WEFT_MALFORMED, at, "malformed core type 0x%x", b);
+    wu_free(d->e, local, 0);
+    TRY(st);
+    if (!grow(d, (void **)&d->cmts, d->ncmts, &d->cap_cmts, sizeof(core_modtype)))
+        return nomem(d);
+    d->cmts[d->ncmts] = mt;
+    return sp_push(d, &s->sp[WC_IS_CORE_TYPE], CT_MOD(d->ncmts++));
 }
 
 /* ---------------------------------------------------------------- */
@@ -1272,7 +1373,7 @@ static weft_status read_alias(cdec *d, scope *s, bool declarator)
         size_t iat = d->r.pos;
         TRY(wr_u32(&d->r, &inst));
         TRY(read_name(d, &name));
-        if (core)
+        if (core && space != WC_IS_CORE_MODULE)
             return bad(d, at, "malformed alias: core sort for an instance export%s", "");
         if (inst >= s->sp[WC_IS_INSTANCE].n)
             return wu_error(d->err, WEFT_INVALID, iat, "instance index out of bounds (%u)", inst);
@@ -1284,6 +1385,8 @@ static weft_status read_alias(cdec *d, scope *s, bool declarator)
         if (sort_to_space(ex->sort) != space)
             return wu_error(d->err, WEFT_INVALID, iat, "export `%s` is not a %s", name, space_name(space));
         TRY(sp_push(d, &s->sp[space], ex->type));
+        if (space == WC_IS_COMPONENT && s->kind == SC_COMPONENT)
+            TRY(push_comp(d, s, NULL));
         if (df) {
             df->op = WC_D_ALIAS_EXPORT;
             df->a = inst;
@@ -1356,12 +1459,12 @@ static weft_status read_alias(cdec *d, scope *s, bool declarator)
         TRY(sp_push(d, &s->sp[space], v));
         if (df) {
             df->op = WC_D_ALIAS_OUTER;
+            df->outer_count = ct;
+            df->outer_idx = idx;
             df->type = v;
             if (space == WC_IS_COMPONENT) {
-                /* the nested component's definition: v indexes the
-                 * children of the target scope's component */
-                df->comp = t->comp->children[v];
-                df->a = v;
+                df->comp = t->comps[idx];
+                TRY(push_comp(d, s, df->comp));
             } else if (space == WC_IS_CORE_MODULE) {
                 df->module = v;
             }
@@ -1497,52 +1600,72 @@ static weft_status sec_core_instance(cdec *d, scope *s)
                                         df->args[k].name);
             }
             /* type check: every import of the module must be provided */
-            const weft_module *m = d->c->modules[s->sp[WC_IS_CORE_MODULE].v[midx]];
-            uint32_t nim = weft_module_import_count(m);
+            uint32_t mv = s->sp[WC_IS_CORE_MODULE].v[midx];
+            const weft_module *m = (mv & CT_MOD_BIT) ? NULL : d->c->modules[mv];
+            const core_modtype *mt = (mv & CT_MOD_BIT) ? &d->cmts[mv & ~CT_MOD_BIT] : NULL;
+            uint32_t nim = m ? weft_module_import_count(m) : mt->nimports;
             for (uint32_t k = 0; k < nim; k++) {
-                weft_importdesc im;
-                weft_module_import(m, k, &im);
+                const char *imod, *iname;
+                uint8_t ikind;
+                uint32_t icft = 0;
+                if (m) {
+                    weft_importdesc im;
+                    weft_module_import(m, k, &im);
+                    imod = im.module;
+                    iname = im.name;
+                    ikind = (uint8_t)im.type.kind;
+                    if (im.type.kind == WEFT_EXTERN_FUNC)
+                        TRY(new_cft(d, &im.type.func, &icft));
+                } else {
+                    imod = mt->imodule[k];
+                    iname = mt->iname[k];
+                    ikind = mt->ikind[k];
+                    icft = mt->itype[k];
+                }
                 uint32_t j;
                 for (j = 0; j < nargs; j++)
-                    if (!strcmp(df->args[j].name, im.module))
+                    if (!strcmp(df->args[j].name, imod))
                         break;
                 if (j == nargs)
                     return wu_error(d->err, WEFT_INVALID, at, "missing module instantiation argument named `%s`",
-                                    im.module);
+                                    imod);
                 const core_inst_info *ci = &d->cinsts[s->sp[WC_IS_CORE_INSTANCE].v[df->args[j].idx]];
                 uint32_t e;
                 for (e = 0; e < ci->n; e++)
-                    if (!strcmp(ci->names[e], im.name))
+                    if (!strcmp(ci->names[e], iname))
                         break;
                 if (e == ci->n)
                     return wu_error(d->err, WEFT_INVALID, at, "module instantiation argument `%s` does not export an item named `%s`",
-                                    im.module, im.name);
-                if (ci->sorts[e] != (uint8_t)im.type.kind)
+                                    imod, iname);
+                if (ci->sorts[e] != ikind)
                     return wu_error(d->err, WEFT_INVALID, at, "type mismatch for export `%s` of module instantiation argument `%s`",
-                                    im.name, im.module);
-                if (im.type.kind == WEFT_EXTERN_FUNC) {
+                                    iname, imod);
+                if (ikind == WEFT_EXTERN_FUNC) {
                     const core_ft *cf = &d->cfts[ci->types[e]];
-                    const weft_functype *w = &im.type.func;
-                    bool ok = cf->full_np == w->nparams && (w->nresults > 1 ? cf->nr == 2 : cf->nr == w->nresults);
-                    for (uint32_t q = 0; ok && q < cf->np; q++)
-                        ok = cf->p[q] == (uint8_t)w->params[q];
-                    if (ok && w->nresults == 1)
-                        ok = cf->r[0] == (uint8_t)w->results[0];
+                    const core_ft *w = &d->cfts[icft];
+                    bool ok = cf->full_np == w->full_np && cf->nr == w->nr && cf->np == w->np &&
+                              !memcmp(cf->p, w->p, cf->np) && (cf->nr != 1 || cf->r[0] == w->r[0]);
                     if (!ok)
                         return wu_error(d->err, WEFT_INVALID, at,
                                         "type mismatch for export `%s` of module instantiation argument `%s`",
-                                        im.name, im.module);
+                                        iname, imod);
                 }
             }
-            uint32_t nex = weft_module_export_count(m), ci;
+            uint32_t nex = m ? weft_module_export_count(m) : mt->nexports, ci;
             TRY(new_core_inst(d, nex, &ci));
             for (uint32_t k = 0; k < nex; k++) {
-                weft_exportdesc ex;
-                weft_module_export(m, k, &ex);
-                d->cinsts[ci].names[k] = ex.name;
-                d->cinsts[ci].sorts[k] = (uint8_t)ex.type.kind;
-                if (ex.type.kind == WEFT_EXTERN_FUNC)
-                    TRY(new_cft(d, &ex.type.func, &d->cinsts[ci].types[k]));
+                if (m) {
+                    weft_exportdesc ex;
+                    weft_module_export(m, k, &ex);
+                    d->cinsts[ci].names[k] = ex.name;
+                    d->cinsts[ci].sorts[k] = (uint8_t)ex.type.kind;
+                    if (ex.type.kind == WEFT_EXTERN_FUNC)
+                        TRY(new_cft(d, &ex.type.func, &d->cinsts[ci].types[k]));
+                } else {
+                    d->cinsts[ci].names[k] = mt->ename[k];
+                    d->cinsts[ci].sorts[k] = mt->ekind[k];
+                    d->cinsts[ci].types[k] = mt->etype[k];
+                }
             }
             TRY(sp_push(d, &s->sp[WC_IS_CORE_INSTANCE], ci));
         } else if (kind == 0x01) {
@@ -2046,7 +2169,9 @@ static weft_status sec_import(cdec *d, scope *s)
         df->space = space;
         df->type = t;
         df->a = s->sp[space].n;
-        TRY(sp_push(d, &s->sp[space], space == WC_IS_CORE_MODULE ? UINT32_MAX : t));
+        TRY(sp_push(d, &s->sp[space], t));
+        if (space == WC_IS_COMPONENT)
+            TRY(push_comp(d, s, NULL));
         TRY(add_extern(d, &s->comp->imports, &s->comp->nimports, &s->comp->cap_imports, name, space, t, df->a));
     }
     return WEFT_OK;
@@ -2109,6 +2234,8 @@ static weft_status sec_export(cdec *d, scope *s)
         TRY(add_extern(d, &s->comp->exports, &s->comp->nexports, &s->comp->cap_exports, name, space, t, idx));
         /* an export adds an index aliasing the item */
         TRY(sp_push(d, &s->sp[space], t));
+        if (space == WC_IS_COMPONENT)
+            TRY(push_comp(d, s, s->comps[idx]));
     }
     return WEFT_OK;
 }
@@ -2212,12 +2339,8 @@ static weft_status decode_component(cdec *d, scope *parent, size_t end, wc_comp 
                 }
                 if (!st)
                     st = sp_push(d, &s.sp[WC_IS_COMPONENT], ct);
-                /* outer aliases find nested definitions by space index:
-                 * keep children indexed like the component space */
-                if (!st && c->nchildren - 1 != s.sp[WC_IS_COMPONENT].n - 1) {
-                    /* index spaces include outer-aliased components; map
-                     * through the def instead */
-                }
+                if (!st)
+                    st = push_comp(d, &s, child);
             }
             break;
         }
@@ -2331,6 +2454,7 @@ weft_status weft_component_new(weft_engine *engine, const uint8_t *bytes, size_t
     st = decode_component(&d, NULL, len, &c->root);
     wu_free(engine, d.cfts, d.cap_cfts * sizeof(core_ft));
     wu_free(engine, d.cinsts, d.cap_cinsts * sizeof(core_inst_info));
+    wu_free(engine, d.cmts, d.cap_cmts * sizeof(core_modtype));
     if (st) {
         weft_component_delete(c);
         return st;

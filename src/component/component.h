@@ -66,6 +66,8 @@ typedef struct wc_def {
     wc_optsdef opts;
     wc_comp *comp;                /* nested component, or outer-aliased one */
     uint32_t module;              /* WC_D_CORE_MODULE, outer-aliased module */
+    uint32_t outer_count;         /* WC_D_ALIAS_OUTER: scopes out, index */
+    uint32_t outer_idx;
 } wc_def;
 
 /* One extern of a component: import or export. */
@@ -96,5 +98,9 @@ struct weft_component {
     size_t strings_len, strings_cap;
     uint32_t nresource_ids;         /* resource type ids across all scopes */
 };
+
+/* Writes a type in WIT syntax ("func(name: option<string>) -> string",
+ * "list<u8>", ...) into buf; returns the length it needed. */
+size_t wc_print_type(const wc_types *a, wc_tid t, char *buf, size_t cap);
 
 #endif

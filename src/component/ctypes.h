@@ -62,6 +62,9 @@ struct weft_ctype {
     wc_tid id;
 };
 
+/* wc_types_free frees the entries and their flat arrays (allocated by
+ * wc_type_layout); elems, labels, imports and exports belong to whoever
+ * filled them in (the decoder's pool) and must outlive the arena's use. */
 typedef struct wc_types {
     const weft_engine *engine;
     weft_ctype **v;
@@ -154,7 +157,19 @@ typedef struct wc_cx {
      * num_lends must be decremented when the call returns */
     uint32_t *lenders;
     uint32_t nlenders, cap_lenders;
+    /* Run-time resource types of own/borrow: rtypes[resource_id of the
+     * WC_K_RESOURCE type that an own/borrow's elem names]. */
+    weft_resource_type *const *rtypes;
+    uint32_t nrtypes;
+    /* When lowering strings that a lift produced (a component-to-component
+     * call), the encoding of the memory they were lifted from, so realloc
+     * sees the spec's exact call sequence; WC_UTF8 (0) for host values. */
+    uint8_t src_encoding;
 } wc_cx;
+
+/* Trap kind of canonical ABI violations other than out-of-bounds or
+ * misaligned memory (WEFT_TRAP_MEMORY_OOB); cx->msg says what. */
+#define WC_TRAP_ABI WEFT_TRAP_UNREACHABLE
 
 /* Flattening of a list of types; returns the count (or WC_FLAT_OVER). */
 uint32_t wc_flatten_types(const wc_types *a, const wc_tid *ts, uint32_t n,
@@ -171,7 +186,17 @@ weft_trap_kind wc_lower_values(wc_cx *cx, uint32_t max_flat, const weft_cval *vs
 
 /* Lifts values of types ts from core values (guest -> host): from flat
  * (nflat values) or, beyond max_flat, from the memory block flat[0] points
- * at. out receives n values. */
+ * at. out receives n values; on a trap they are freed and zeroed.
+ *
+ * Allocation of lifted values (all with the engine allocator; what
+ * weft_cvals_free releases): a string's bytes are one block of len + 2
+ * bytes: the UTF-8 text, a NUL, and one byte that is 1 when the string was
+ * stored as UTF-16 in a latin1+utf16 memory (0 otherwise); list, record and
+ * tuple items are one block of len weft_cvals (NULL when len is 0); a
+ * variant/enum/option/result payload is one weft_cval (NULL when the case
+ * has none). Resources (own/borrow) are store objects (wc_resource_obj_new)
+ * and are not freed by weft_cvals_free, which also leaves the top-level
+ * array alone (it frees what the values point to). */
 weft_trap_kind wc_lift_values(wc_cx *cx, uint32_t max_flat, const weft_val *flat,
                               uint32_t nflat, const wc_tid *ts, uint32_t n,
                               weft_cval *out);
@@ -186,5 +211,11 @@ weft_trap_kind wc_resource_drop(wc_cx *cx, const weft_resource_type *rt, uint32_
 weft_trap_kind wc_resource_rep(wc_cx *cx, const weft_resource_type *rt, uint32_t index,
                                uint32_t *rep);
 void wc_htable_free(const weft_engine *e, wc_htable *t);
+/* Number of borrow handles of the call `scope` still in t (a lifted call
+ * must trap if any remain when it returns). */
+uint32_t wc_htable_count_borrows(const wc_htable *t, uint32_t scope);
+/* A weft_resource store object; NULL when out of memory. */
+weft_resource *wc_resource_obj_new(weft_store *st, const weft_resource_type *rt,
+                                   uint32_t rep, bool own);
 
 #endif

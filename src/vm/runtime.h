@@ -99,6 +99,7 @@ struct weft_store {
     wv_frame *frame_top;      /* next free frame record */
     uint32_t depth;           /* host -> wasm re-entry depth */
 
+    uint32_t cm_scope;        /* component calls made, for borrow scopes */
     int64_t fuel;             /* remaining when limited */
     bool fuel_limited;
     volatile int interrupt;

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The hello example end to end: builds the two components if needed, checks
+# them through the API (test_hello), the CLI (weft run --invoke) and the
+# host program.
+#   run-hello-test.sh TEST_HELLO WEFT HELLO_HOST BUILD_DIR
+set -euo pipefail
+test_hello=$1 weft=$2 host=$3 build=$4
+root=$(cd "$(dirname "$0")/../.." && pwd)
+dir="$build/examples/hello"
+if [ ! -f "$dir/guest1.wasm" ] || [ ! -f "$dir/guest2.wasm" ] ||
+   [ "$root/examples/hello/guest1/guest1.c" -nt "$dir/guest1.wasm" ] ||
+   [ "$root/examples/hello/guest2/guest2.c" -nt "$dir/guest2.wasm" ]; then
+  (cd "$root" && BUILD_DIR="$build" scripts/build-examples.sh) >/dev/null
+fi
+"$test_hello" "$dir"
+
+fail=0
+check() { # description, expected, actual
+  if [ "$2" == "$3" ]; then echo "ok: $1"; else echo "FAIL: $1"; echo "  expected: $2"; echo "  actual:   $3"; fail=1; fi
+}
+check "weft run --invoke run(some(\"Kevin\"))" '"guest2 run() called: hello, Kevin!"' \
+  "$("$weft" run --invoke 'run(some("Kevin"))' "$dir/guest2.wasm")"
+check "weft run --invoke run(none)" '"guest2 run() called: hello, world!"' \
+  "$("$weft" run --invoke 'run(none)' "$dir/guest2.wasm")"
+check "weft run --invoke describe()" '"guest2 has an extra `describe` export"' \
+  "$("$weft" run --invoke 'describe()' "$dir/guest2.wasm")"
+check "weft run --invoke run() on guest1" '"guest1 run() called"' \
+  "$("$weft" run --invoke 'run()' "$dir/guest1.wasm")"
+expected=$'guest1 run() called\nguest2 run() called: hello, Pulley!\ndescribe: guest2 has an extra `describe` export'
+check "hello host" "$expected" "$(WEFT_HELLO_DIR="$dir" "$host")"
+check "hello host with a name" "guest2 run() called: hello, Ada!" \
+  "$(WEFT_HELLO_DIR="$dir" "$host" Ada | sed -n 2p)"
+exit $fail
