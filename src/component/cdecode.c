@@ -28,6 +28,16 @@ typedef struct core_modtype {
     uint32_t *itype, *etype;   /* funcs: index into cfts */
 } core_modtype;
 
+/* A core table, memory or global as validation sees it. Core table,
+ * memory and global space entries (and the types of such exports) are
+ * indices into cexts; core funcs are indices into cfts. */
+typedef struct cext {
+    uint8_t kind;        /* WEFT_EXTERN_* */
+    uint8_t vt;          /* table element or global value type */
+    bool mut, shared;
+    weft_limits lim;
+} cext;
+
 /* What validation knows of a core instance: its exports. */
 typedef struct core_inst_info {
     uint32_t n;
@@ -74,6 +84,8 @@ typedef struct cdec {
     uint32_t ncinsts, cap_cinsts;
     core_modtype *cmts;
     uint32_t ncmts, cap_cmts;
+    cext *cexts;
+    uint32_t ncexts, cap_cexts;
     /* blocks of memory owned by the component, freed with it */
     uint32_t depth;
 } cdec;
@@ -1076,6 +1088,80 @@ static weft_status read_core_valtype(cdec *d, uint8_t *out)
 
 static weft_status new_cft(cdec *d, const weft_functype *ft, uint32_t *out);
 
+static weft_status new_cext(cdec *d, const cext *e, uint32_t *out)
+{
+    if (!grow(d, (void **)&d->cexts, d->ncexts, &d->cap_cexts, sizeof(cext)))
+        return nomem(d);
+    d->cexts[d->ncexts] = *e;
+    *out = d->ncexts++;
+    return WEFT_OK;
+}
+
+/* The descriptor index (cft for funcs, cext otherwise) of a core extern
+ * type given by the core API. */
+static weft_status cext_of_externtype(cdec *d, const weft_externtype *t, uint32_t *out)
+{
+    if (t->kind == WEFT_EXTERN_FUNC)
+        return new_cft(d, &t->func, out);
+    cext e;
+    memset(&e, 0, sizeof e);
+    e.kind = (uint8_t)t->kind;
+    if (t->kind == WEFT_EXTERN_TABLE) {
+        e.vt = (uint8_t)t->table.elem;
+        e.lim = t->table.limits;
+    } else if (t->kind == WEFT_EXTERN_MEMORY) {
+        e.lim = t->memory.limits;
+    } else {
+        e.vt = (uint8_t)t->global.type;
+        e.mut = t->global.mutable_;
+    }
+    return new_cext(d, &e, out);
+}
+
+static const char *core_kind_name(uint8_t k)
+{
+    static const char *const n[] = {"func", "table", "memory", "global"};
+    return k < 4 ? n[k] : "tag";
+}
+
+/* Whether a core extern `have` (an export) can satisfy `want` (an
+ * import) of the same kind; on mismatch writes why into why. */
+static bool core_matches(cdec *d, uint8_t kind, uint32_t have, uint32_t want, char *why, size_t cap)
+{
+    if (kind == WEFT_EXTERN_FUNC) {
+        const core_ft *h = &d->cfts[have], *w = &d->cfts[want];
+        bool ok = h->full_np == w->full_np && h->nr == w->nr && h->np == w->np &&
+                  !memcmp(h->p, w->p, h->np) && (h->nr != 1 || h->r[0] == w->r[0]);
+        if (!ok)
+            wu_fmt(why, cap, "function types differ");
+        return ok;
+    }
+    const cext *h = &d->cexts[have], *w = &d->cexts[want];
+    if (kind == WEFT_EXTERN_GLOBAL) {
+        if (h->vt != w->vt || h->mut != w->mut) {
+            wu_fmt(why, cap, "expected global type %s%s, found %s%s", w->mut ? "mut " : "",
+                   weft_valkind_name((weft_valkind)w->vt), h->mut ? "mut " : "",
+                   weft_valkind_name((weft_valkind)h->vt));
+            return false;
+        }
+        return true;
+    }
+    if (kind == WEFT_EXTERN_TABLE && h->vt != w->vt) {
+        wu_fmt(why, cap, "expected table element type %s, found %s",
+               weft_valkind_name((weft_valkind)w->vt), weft_valkind_name((weft_valkind)h->vt));
+        return false;
+    }
+    if (kind == WEFT_EXTERN_MEMORY && h->shared != w->shared) {
+        wu_fmt(why, cap, "mismatch in the shared flag for memories");
+        return false;
+    }
+    bool ok = h->lim.min >= w->lim.min &&
+              (!w->lim.has_max || (h->lim.has_max && h->lim.max <= w->lim.max));
+    if (!ok)
+        wu_fmt(why, cap, "mismatch in %s limits", kind == WEFT_EXTERN_TABLE ? "table" : "memory");
+    return ok;
+}
+
 static weft_status read_core_functype(cdec *d, uint32_t *out)
 {
     weft_valkind p[WC_MAX_FLAT_PARAMS + 1], r[2];
@@ -1138,9 +1224,49 @@ static weft_status read_core_externtype(cdec *d, const uint32_t *local, uint32_t
             return wu_error(d->err, WEFT_INVALID, at, "core type %u is not a function type", idx);
         *type = local[idx];
         return WEFT_OK;
-    case 0x01: TRY(read_core_valtype(d, &t)); return skip_limits(d);
-    case 0x02: return skip_limits(d);
-    case 0x03: TRY(read_core_valtype(d, &t)); return wr_byte(&d->r, &t);
+    case 0x01: case 0x02: {
+        cext e;
+        memset(&e, 0, sizeof e);
+        e.kind = k;
+        if (k == 0x01)
+            TRY(read_core_valtype(d, &e.vt));
+        uint8_t f;
+        uint32_t v;
+        size_t fat = d->r.pos;
+        TRY(wr_byte(&d->r, &f));
+        if (f & ~(k == 0x02 ? 0x0Bu : 0x01u))
+            return bad(d, fat, "malformed limits flags%s", "");
+        e.shared = (f & 0x02) != 0;
+        TRY(wr_u32(&d->r, &v));
+        e.lim.min = v;
+        if (f & 1) {
+            TRY(wr_u32(&d->r, &v));
+            e.lim.max = v;
+            e.lim.has_max = true;
+        }
+        if (f & 0x08) {
+            uint32_t lg;
+            TRY(wr_u32(&d->r, &lg));
+        }
+        if (k == 0x02 && !(f & 0x08) &&
+            (e.lim.min > 65536 || (e.lim.has_max && e.lim.max > 65536)))
+            return inval(d, fat, "memory size must be at most 65536 pages (4GiB)%s", "");
+        if (e.lim.has_max && e.lim.max < e.lim.min)
+            return inval(d, fat, "size minimum must not be greater than maximum%s", "");
+        return new_cext(d, &e, type);
+    }
+    case 0x03: {
+        cext e;
+        memset(&e, 0, sizeof e);
+        e.kind = k;
+        TRY(read_core_valtype(d, &e.vt));
+        size_t mat = d->r.pos;
+        TRY(wr_byte(&d->r, &t));
+        if (t > 1)
+            return bad(d, mat, "malformed mutability%s", "");
+        e.mut = t == 1;
+        return new_cext(d, &e, type);
+    }
     case 0x04: return wu_error(d->err, WEFT_UNSUPPORTED, at, "core tags are not supported%s", "");
     }
     return wu_error(d->err, WEFT_MALFORMED, at, "malformed core extern type 0x%x", k);
@@ -1548,6 +1674,20 @@ static weft_status sec_core_module(cdec *d, scope *s, size_t end)
         }
         return st;
     }
+    /* two-level import names must stay distinct once mangled to one level */
+    uint32_t nim = weft_module_import_count(m);
+    for (uint32_t i = 0; i < nim; i++) {
+        weft_importdesc a, b;
+        weft_module_import(m, i, &a);
+        for (uint32_t j = 0; j < i; j++) {
+            weft_module_import(m, j, &b);
+            if (!strcmp(a.module, b.module) && !strcmp(a.name, b.name)) {
+                weft_module_delete(m);
+                return wu_error(d->err, WEFT_INVALID, at, "duplicate import name `%s:%s`",
+                                a.module, a.name);
+            }
+        }
+    }
     if (!grow(d, (void **)&c->modules, c->nmodules, &c->cap_modules, sizeof(weft_module *))) {
         weft_module_delete(m);
         return nomem(d);
@@ -1614,8 +1754,7 @@ static weft_status sec_core_instance(cdec *d, scope *s)
                     imod = im.module;
                     iname = im.name;
                     ikind = (uint8_t)im.type.kind;
-                    if (im.type.kind == WEFT_EXTERN_FUNC)
-                        TRY(new_cft(d, &im.type.func, &icft));
+                    TRY(cext_of_externtype(d, &im.type, &icft));
                 } else {
                     imod = mt->imodule[k];
                     iname = mt->iname[k];
@@ -1638,18 +1777,14 @@ static weft_status sec_core_instance(cdec *d, scope *s)
                     return wu_error(d->err, WEFT_INVALID, at, "module instantiation argument `%s` does not export an item named `%s`",
                                     imod, iname);
                 if (ci->sorts[e] != ikind)
-                    return wu_error(d->err, WEFT_INVALID, at, "type mismatch for export `%s` of module instantiation argument `%s`",
-                                    iname, imod);
-                if (ikind == WEFT_EXTERN_FUNC) {
-                    const core_ft *cf = &d->cfts[ci->types[e]];
-                    const core_ft *w = &d->cfts[icft];
-                    bool ok = cf->full_np == w->full_np && cf->nr == w->nr && cf->np == w->np &&
-                              !memcmp(cf->p, w->p, cf->np) && (cf->nr != 1 || cf->r[0] == w->r[0]);
-                    if (!ok)
-                        return wu_error(d->err, WEFT_INVALID, at,
-                                        "type mismatch for export `%s` of module instantiation argument `%s`",
-                                        iname, imod);
-                }
+                    return wu_error(d->err, WEFT_INVALID, at,
+                                    "type mismatch for export `%s` of module instantiation argument `%s`: expected %s, found %s",
+                                    iname, imod, core_kind_name(ikind), core_kind_name(ci->sorts[e]));
+                char why[96];
+                if (!core_matches(d, ikind, ci->types[e], icft, why, sizeof why))
+                    return wu_error(d->err, WEFT_INVALID, at,
+                                    "type mismatch for export `%s` of module instantiation argument `%s`: %s",
+                                    iname, imod, why);
             }
             uint32_t nex = m ? weft_module_export_count(m) : mt->nexports, ci;
             TRY(new_core_inst(d, nex, &ci));
@@ -1659,8 +1794,7 @@ static weft_status sec_core_instance(cdec *d, scope *s)
                     weft_module_export(m, k, &ex);
                     d->cinsts[ci].names[k] = ex.name;
                     d->cinsts[ci].sorts[k] = (uint8_t)ex.type.kind;
-                    if (ex.type.kind == WEFT_EXTERN_FUNC)
-                        TRY(new_cft(d, &ex.type.func, &d->cinsts[ci].types[k]));
+                    TRY(cext_of_externtype(d, &ex.type, &d->cinsts[ci].types[k]));
                 } else {
                     d->cinsts[ci].names[k] = mt->ename[k];
                     d->cinsts[ci].sorts[k] = mt->ekind[k];
@@ -1694,7 +1828,7 @@ static weft_status sec_core_instance(cdec *d, scope *s)
                                         df->args[k].name);
                 d->cinsts[ci].names[k] = df->args[k].name;
                 d->cinsts[ci].sorts[k] = cs;
-                d->cinsts[ci].types[k] = cs == 0 ? s->sp[WC_IS_CORE_FUNC].v[df->args[k].idx] : 0;
+                d->cinsts[ci].types[k] = s->sp[cs].v[df->args[k].idx];
             }
             TRY(sp_push(d, &s->sp[WC_IS_CORE_INSTANCE], ci));
         } else {
@@ -2006,6 +2140,216 @@ static weft_status sec_canon(cdec *d, scope *s)
     return WEFT_OK;
 }
 
+
+/* A core module as validation sees it: from its decoded form or its type. */
+static weft_status module_view(cdec *d, uint32_t mv, core_modtype *out)
+{
+    if (mv & CT_MOD_BIT) {
+        *out = d->cmts[mv & ~CT_MOD_BIT];
+        return WEFT_OK;
+    }
+    const weft_module *m = d->c->modules[mv];
+    memset(out, 0, sizeof *out);
+    uint32_t ni = weft_module_import_count(m), ne = weft_module_export_count(m);
+    out->imodule = perm_alloc(d, (ni + 1) * sizeof(char *));
+    out->iname = perm_alloc(d, (ni + 1) * sizeof(char *));
+    out->ikind = perm_alloc(d, ni + 1);
+    out->itype = perm_alloc(d, (ni + 1) * sizeof(uint32_t));
+    out->ename = perm_alloc(d, (ne + 1) * sizeof(char *));
+    out->ekind = perm_alloc(d, ne + 1);
+    out->etype = perm_alloc(d, (ne + 1) * sizeof(uint32_t));
+    if (!out->imodule || !out->iname || !out->ikind || !out->itype || !out->ename ||
+        !out->ekind || !out->etype)
+        return nomem(d);
+    for (uint32_t i = 0; i < ni; i++) {
+        weft_importdesc im;
+        weft_module_import(m, i, &im);
+        out->imodule[i] = im.module;
+        out->iname[i] = im.name;
+        out->ikind[i] = (uint8_t)im.type.kind;
+        TRY(cext_of_externtype(d, &im.type, &out->itype[i]));
+    }
+    for (uint32_t i = 0; i < ne; i++) {
+        weft_exportdesc ex;
+        weft_module_export(m, i, &ex);
+        out->ename[i] = ex.name;
+        out->ekind[i] = (uint8_t)ex.type.kind;
+        TRY(cext_of_externtype(d, &ex.type, &out->etype[i]));
+    }
+    out->nimports = ni;
+    out->nexports = ne;
+    return WEFT_OK;
+}
+
+/* Whether module `have` can be used where module type `want` is expected. */
+static weft_status module_subtype(cdec *d, size_t at, const char *what, uint32_t have_v,
+                                  uint32_t want_v)
+{
+    core_modtype h, w;
+    TRY(module_view(d, have_v, &h));
+    TRY(module_view(d, want_v, &w));
+    char why[96];
+    for (uint32_t i = 0; i < w.nexports; i++) {
+        uint32_t j;
+        for (j = 0; j < h.nexports; j++)
+            if (!strcmp(h.ename[j], w.ename[i]))
+                break;
+        if (j == h.nexports)
+            return wu_error(d->err, WEFT_INVALID, at, "type mismatch for `%s`: missing expected export `%s`",
+                            what, w.ename[i]);
+        if (h.ekind[j] != w.ekind[i] || !core_matches(d, w.ekind[i], h.etype[j], w.etype[i], why, sizeof why))
+            return wu_error(d->err, WEFT_INVALID, at, "type mismatch for `%s`: type mismatch in export `%s`",
+                            what, w.ename[i]);
+    }
+    for (uint32_t i = 0; i < h.nimports; i++) {
+        uint32_t j;
+        for (j = 0; j < w.nimports; j++)
+            if (!strcmp(w.imodule[j], h.imodule[i]) && !strcmp(w.iname[j], h.iname[i]))
+                break;
+        if (j == w.nimports)
+            return wu_error(d->err, WEFT_INVALID, at, "type mismatch for `%s`: missing expected import `%s::%s`",
+                            what, h.imodule[i], h.iname[i]);
+        if (h.ikind[i] != w.ikind[j] || !core_matches(d, h.ikind[i], w.itype[j], h.itype[i], why, sizeof why))
+            return wu_error(d->err, WEFT_INVALID, at, "type mismatch for `%s`: type mismatch in import `%s::%s`",
+                            what, h.imodule[i], h.iname[i]);
+    }
+    return WEFT_OK;
+}
+
+static const char *kind_word(const weft_ctype *t)
+{
+    if (t->kind < WC_NPRIM)
+        return "primitive";
+    if (t->kind < WEFT_C_KIND_COUNT_)
+        return weft_ckind_name((weft_ckind)t->kind);
+    switch (t->kind) {
+    case WC_K_FUNC: return "func";
+    case WC_K_RESOURCE: return "resource";
+    case WC_K_INSTANCE: return "instance";
+    case WC_K_COMPONENT: return "component";
+    }
+    return "type";
+}
+
+/* Structural equality of value types with a message saying where they
+ * differ (resources compare as compatible; see ctypes.c). */
+static bool vtype_same(const wc_types *a, wc_tid want, wc_tid have, char *why, size_t cap, int depth)
+{
+    if (want == have)
+        return true;
+    if (want == WC_NONE || have == WC_NONE || depth > 64) {
+        wu_fmt(why, cap, "type mismatch");
+        return false;
+    }
+    const weft_ctype *w = wc_type(a, want), *h = wc_type(a, have);
+    if (w->kind != h->kind) {
+        if (w->kind < WC_NPRIM && h->kind < WC_NPRIM)
+            wu_fmt(why, cap, "expected primitive `%s` found primitive `%s`",
+                   weft_ckind_name((weft_ckind)w->kind), weft_ckind_name((weft_ckind)h->kind));
+        else if (w->kind < WC_NPRIM)
+            wu_fmt(why, cap, "expected primitive, found %s", kind_word(h));
+        else
+            wu_fmt(why, cap, "expected %s, found %s", kind_word(w),
+                   h->kind < WC_NPRIM ? weft_ckind_name((weft_ckind)h->kind) : kind_word(h));
+        return false;
+    }
+    switch (w->kind) {
+    case WEFT_C_RECORD:
+        if (w->n != h->n) {
+            wu_fmt(why, cap, "expected %u fields, found %u", w->n, h->n);
+            return false;
+        }
+        for (uint32_t i = 0; i < w->n; i++) {
+            if (strcmp(w->labels[i], h->labels[i])) {
+                wu_fmt(why, cap, "expected field name `%s`, found `%s`", w->labels[i], h->labels[i]);
+                return false;
+            }
+            if (!vtype_same(a, w->elems[i], h->elems[i], why, cap, depth + 1)) {
+                wu_fmt(why, cap, "type mismatch in record field `%s`", w->labels[i]);
+                return false;
+            }
+        }
+        return true;
+    case WEFT_C_VARIANT:
+        if (w->n != h->n) {
+            wu_fmt(why, cap, "expected %u cases, found %u", w->n, h->n);
+            return false;
+        }
+        for (uint32_t i = 0; i < w->n; i++) {
+            if (strcmp(w->labels[i], h->labels[i])) {
+                wu_fmt(why, cap, "expected case named `%s`, found `%s`", w->labels[i], h->labels[i]);
+                return false;
+            }
+            if ((w->elems[i] == WC_NONE) != (h->elems[i] == WC_NONE)) {
+                wu_fmt(why, cap, w->elems[i] == WC_NONE ? "expected case `%s` to have no type"
+                                                        : "expected case `%s` to have a type, found none",
+                       w->labels[i]);
+                return false;
+            }
+            if (w->elems[i] != WC_NONE && !vtype_same(a, w->elems[i], h->elems[i], why, cap, depth + 1)) {
+                wu_fmt(why, cap, "type mismatch in variant case `%s`", w->labels[i]);
+                return false;
+            }
+        }
+        return true;
+    case WEFT_C_TUPLE:
+        if (w->n != h->n) {
+            wu_fmt(why, cap, "expected %u types, found %u", w->n, h->n);
+            return false;
+        }
+        for (uint32_t i = 0; i < w->n; i++)
+            if (!vtype_same(a, w->elems[i], h->elems[i], why, cap, depth + 1)) {
+                wu_fmt(why, cap, "type mismatch in tuple field %u", i);
+                return false;
+            }
+        return true;
+    case WEFT_C_FLAGS: case WEFT_C_ENUM:
+        if (w->n != h->n) {
+            wu_fmt(why, cap, "mismatch in %s elements", w->kind == WEFT_C_FLAGS ? "flags" : "enum");
+            return false;
+        }
+        for (uint32_t i = 0; i < w->n; i++)
+            if (strcmp(w->labels[i], h->labels[i])) {
+                wu_fmt(why, cap, "mismatch in %s elements", w->kind == WEFT_C_FLAGS ? "flags" : "enum");
+                return false;
+            }
+        return true;
+    case WEFT_C_LIST: case WEFT_C_OPTION:
+        return vtype_same(a, w->elem, h->elem, why, cap, depth + 1);
+    case WEFT_C_RESULT:
+        if ((w->elem == WC_NONE) != (h->elem == WC_NONE)) {
+            wu_fmt(why, cap, w->elem == WC_NONE ? "expected ok type to not be present"
+                                                : "expected ok type, but found none");
+            return false;
+        }
+        if ((w->err == WC_NONE) != (h->err == WC_NONE)) {
+            wu_fmt(why, cap, w->err == WC_NONE ? "expected err type to not be present"
+                                               : "expected err type, but found none");
+            return false;
+        }
+        if (w->elem != WC_NONE && !vtype_same(a, w->elem, h->elem, why, cap, depth + 1)) {
+            wu_fmt(why, cap, "type mismatch in ok variant");
+            return false;
+        }
+        if (w->err != WC_NONE && !vtype_same(a, w->err, h->err, why, cap, depth + 1)) {
+            wu_fmt(why, cap, "type mismatch in err variant");
+            return false;
+        }
+        return true;
+    case WC_K_FUNC:
+        if (!wc_type_equal(a, want, a, have)) {
+            wu_fmt(why, cap, "function types differ");
+            return false;
+        }
+        return true;
+    }
+    if (!wc_type_equal(a, want, a, have)) {
+        wu_fmt(why, cap, "type mismatch");
+        return false;
+    }
+    return true;
+}
+
 static weft_status sec_instance(cdec *d, scope *s)
 {
     uint32_t n;
@@ -2059,11 +2403,27 @@ static weft_status sec_instance(cdec *d, scope *s)
                 if (sort_to_space(im->sort) != df->args[j].space)
                     return wu_error(d->err, WEFT_INVALID, at, "type mismatch for import `%s`: expected %s",
                                     im->name, space_name(sort_to_space(im->sort)));
+                char why[160];
                 if (im->sort == WC_SORT_FUNC) {
                     wc_tid got = s->sp[WC_IS_FUNC].v[df->args[j].idx];
                     if (!wc_type_equal(a, got, a, im->type))
                         return wu_error(d->err, WEFT_INVALID, at, "type mismatch for import `%s`: function types differ",
                                         im->name, "");
+                }
+                if (im->sort == WC_SORT_CORE_MODULE)
+                    TRY(module_subtype(d, at, im->name, s->sp[WC_IS_CORE_MODULE].v[df->args[j].idx], im->type));
+                if (im->sort == WC_SORT_TYPE) {
+                    wc_tid got = s->sp[WC_IS_TYPE].v[df->args[j].idx];
+                    const weft_ctype *wt = wc_type(a, im->type);
+                    if (wt->kind == WC_K_RESOURCE) {
+                        if (wc_type(a, got)->kind != WC_K_RESOURCE)
+                            return wu_error(d->err, WEFT_INVALID, at,
+                                            "type mismatch for import `%s`: expected resource, found %s",
+                                            im->name, kind_word(wc_type(a, got)));
+                    } else if (!vtype_same(a, im->type, got, why, sizeof why, 0)) {
+                        return wu_error(d->err, WEFT_INVALID, at, "type mismatch for import `%s`: %s",
+                                        im->name, why);
+                    }
                 }
                 if (im->sort == WC_SORT_INSTANCE) {
                     wc_tid got = s->sp[WC_IS_INSTANCE].v[df->args[j].idx];
@@ -2115,6 +2475,8 @@ static weft_status sec_instance(cdec *d, scope *s)
                 if (core && df->args[k].space != WC_IS_CORE_MODULE)
                     return inval(d, aat, "instance exports may only be core modules among core sorts%s", "");
                 TRY(check_index(d, s, df->args[k].space, df->args[k].idx, aat));
+                TRY(check_extern_name(d, s, aat, df->args[k].name, df->args[k].space,
+                                      s->sp[df->args[k].space].v[df->args[k].idx], false));
                 for (uint32_t j = 0; j < k; j++)
                     if (names_conflict(df->args[j].name, df->args[k].name))
                         return wu_error(d->err, WEFT_INVALID, aat, "export name `%s` conflicts with previous name `%s`",
@@ -2455,6 +2817,7 @@ weft_status weft_component_new(weft_engine *engine, const uint8_t *bytes, size_t
     wu_free(engine, d.cfts, d.cap_cfts * sizeof(core_ft));
     wu_free(engine, d.cinsts, d.cap_cinsts * sizeof(core_inst_info));
     wu_free(engine, d.cmts, d.cap_cmts * sizeof(core_modtype));
+    wu_free(engine, d.cexts, d.cap_cexts * sizeof(cext));
     if (st) {
         weft_component_delete(c);
         return st;

@@ -335,11 +335,14 @@ static weft_status call_lifted(weft_store *st, weft_cfunc *f, const weft_cval *a
     weft_val flat[WC_MAX_FLAT_PARAMS + 1];
     uint32_t nflat = 0;
     ci->in_call = true;
+    uint32_t outer_scope = ci->scope;
+    ci->scope = cx.scope;
     weft_trap_kind k = wc_lower_values(&cx, WC_MAX_FLAT_PARAMS, args, ft->elems, ft->n,
                                        flat, &nflat, NULL);
     weft_status s = WEFT_OK;
     if (k != WEFT_TRAP_NONE) {
         ci->in_call = false;
+        ci->scope = outer_scope;
         ci->trapped = true;
         wc_cx_end_call(&cx);
         return trap_error(err, k, cx.msg);
@@ -349,15 +352,25 @@ static weft_status call_lifted(weft_store *st, weft_cfunc *f, const weft_cval *a
     s = weft_func_call(st, f->core, flat, nflat, rflat, core_ft->nresults, err);
     if (s != WEFT_OK) {
         ci->in_call = false;
+        ci->scope = outer_scope;
         if (s == WEFT_TRAP)
             ci->trapped = true;
         wc_cx_end_call(&cx);
         return s;
     }
+    if (wc_htable_count_borrows(&ci->handles, cx.scope) != 0) {
+        ci->in_call = false;
+        ci->scope = outer_scope;
+        ci->trapped = true;
+        wc_cx_end_call(&cx);
+        return trap_error(err, WC_TRAP_ABI,
+                          "borrowed handles still remain at the end of the call");
+    }
     uint32_t nres = ft->elem == WC_NONE ? 0 : 1;
     if (nres) {
         if (nresults < 1) {
             ci->in_call = false;
+            ci->scope = outer_scope;
             wc_cx_end_call(&cx);
             return wu_error(err, WEFT_ARG, WEFT_NO_OFFSET, "no room for the result");
         }
@@ -365,6 +378,7 @@ static weft_status call_lifted(weft_store *st, weft_cfunc *f, const weft_cval *a
                            results);
         if (k != WEFT_TRAP_NONE) {
             ci->in_call = false;
+            ci->scope = outer_scope;
             ci->trapped = true;
             wc_cx_end_call(&cx);
             return trap_error(err, k, cx.msg);
@@ -383,6 +397,7 @@ static weft_status call_lifted(weft_store *st, weft_cfunc *f, const weft_cval *a
     }
     wc_cx_end_call(&cx);
     ci->in_call = false;
+    ci->scope = outer_scope;
     return s;
 }
 
@@ -486,6 +501,7 @@ static weft_trap_kind resource_builtin(weft_caller *caller, void *user, const we
     cx.inst = b->cinst;
     cx.rtypes = b->rtypes;
     cx.nrtypes = b->nrtypes;
+    cx.scope = b->cinst->scope;
     weft_trap_kind k = WEFT_TRAP_NONE;
     uint32_t v = (uint32_t)args[0].of.i32, out = 0;
     if (b->op == WC_D_RESOURCE_NEW) {

@@ -130,6 +130,7 @@ typedef struct wc_cinst {
     bool trapped;          /* set after a trap: no more calls in */
     bool in_call;          /* reentrance guard */
     uint32_t call_depth;
+    uint32_t scope;        /* the call running in the instance, for borrows */
 } wc_cinst;
 
 /* ---------------- canonical options and the call context ---------------- */
