@@ -101,8 +101,11 @@ int weft_cli_run_component(const char *file, const uint8_t *bytes, size_t len,
     size_t alen;
     if (weft_wave_parse_call(engine, invoke, strlen(invoke), name, sizeof name, &astart, &alen,
                              &err) != WEFT_OK) {
-        fprintf(stderr, "weft: --invoke '%s': %s (at offset %zu)\n", invoke, err.message,
-                err.offset);
+        if (err.offset != WEFT_NO_OFFSET)
+            fprintf(stderr, "weft: --invoke '%s': %s (at offset %zu)\n", invoke, err.message,
+                    err.offset);
+        else
+            fprintf(stderr, "weft: --invoke '%s': %s\n", invoke, err.message);
         rc = EXIT_USAGE;
         goto out;
     }
@@ -115,8 +118,11 @@ int weft_cli_run_component(const char *file, const uint8_t *bytes, size_t len,
     }
     if (weft_wave_parse_args(engine, f, astart, alen, args, sizeof args / sizeof args[0], &nargs,
                              &err) != WEFT_OK) {
-        fprintf(stderr, "weft: --invoke '%s': %s (at offset %zu)\n", invoke, err.message,
-                err.offset + (size_t)(astart - invoke));
+        if (err.offset != WEFT_NO_OFFSET)
+            fprintf(stderr, "weft: --invoke '%s': %s (at offset %zu)\n", invoke, err.message,
+                    err.offset + (size_t)(astart - invoke));
+        else
+            fprintf(stderr, "weft: --invoke '%s': %s\n", invoke, err.message);
         rc = EXIT_USAGE;
         goto out;
     }

@@ -68,10 +68,18 @@ typedef struct scope {
     /* names seen, for uniqueness */
     const char **import_names, **export_names;
     uint32_t nimport_names, nexport_names, cap_in, cap_en;
+    /* types named in this scope by an import (NAMED_IMPORT) or export
+     * (NAMED_EXPORT): only through them may records, variants, enums, flags
+     * and resources appear in the types of this scope's imports/exports */
+    wc_tid *named_ids;
+    uint8_t *named_bits;
+    uint32_t nnamed, cap_named, cap_named_bits;
     /* decls of a component or instance type being built */
     wc_decl *imports, *exports;
     uint32_t nimports, nexports, cap_i, cap_e;
 } scope;
+
+enum { NAMED_IMPORT = 1, NAMED_EXPORT = 2 };
 
 typedef struct cdec {
     weft_component *c;
@@ -86,6 +94,7 @@ typedef struct cdec {
     uint32_t ncmts, cap_cmts;
     cext *cexts;
     uint32_t ncexts, cap_cexts;
+    wc_tid last_fresh_resource;   /* the last (sub resource) bound read */
     /* blocks of memory owned by the component, freed with it */
     uint32_t depth;
 } cdec;
@@ -128,6 +137,30 @@ static weft_status sp_push(cdec *d, space *s, uint32_t v)
     return WEFT_OK;
 }
 
+static weft_status name_in_scope(cdec *d, scope *s, wc_tid t, uint8_t bits)
+{
+    for (uint32_t i = 0; i < s->nnamed; i++)
+        if (s->named_ids[i] == t) {
+            s->named_bits[i] |= bits;
+            return WEFT_OK;
+        }
+    if (!grow(d, (void **)&s->named_ids, s->nnamed, &s->cap_named, sizeof(wc_tid)) ||
+        !grow(d, (void **)&s->named_bits, s->nnamed, &s->cap_named_bits, 1))
+        return nomem(d);
+    s->named_ids[s->nnamed] = t;
+    s->named_bits[s->nnamed] = bits;
+    s->nnamed++;
+    return WEFT_OK;
+}
+
+static uint8_t scope_named(const scope *s, wc_tid t)
+{
+    for (uint32_t i = 0; i < s->nnamed; i++)
+        if (s->named_ids[i] == t)
+            return s->named_bits[i];
+    return 0;
+}
+
 static weft_status push_comp(cdec *d, scope *s, wc_comp *c)
 {
     if (!grow(d, (void **)&s->comps, s->ncomps, &s->cap_comps, sizeof(wc_comp *)))
@@ -141,6 +174,8 @@ static void scope_free(cdec *d, scope *s)
     for (int i = 0; i < WC_IS_COUNT; i++)
         wu_free(d->e, s->sp[i].v, s->sp[i].cap * sizeof(uint32_t));
     wu_free(d->e, s->comps, s->cap_comps * sizeof(wc_comp *));
+    wu_free(d->e, s->named_ids, 0);
+    wu_free(d->e, s->named_bits, 0);
     wu_free(d->e, s->import_names, s->cap_in * sizeof(char *));
     wu_free(d->e, s->export_names, s->cap_en * sizeof(char *));
     wu_free(d->e, s->imports, s->cap_i * sizeof(wc_decl));
@@ -816,6 +851,17 @@ static weft_status read_functype(cdec *d, scope *s, bool async_, wc_tid *out)
 
 static weft_status read_core_type(cdec *d, scope *s, bool in_module_type);
 static weft_status read_alias(cdec *d, scope *s, bool declarator);
+static weft_status check_visible(cdec *d, scope *s, size_t at, uint8_t space, wc_tid t,
+                                 bool is_import);
+static weft_status named_copy(cdec *d, scope *s, wc_tid t, uint8_t how, wc_tid *out);
+/* A type introduced by an import or export declaration: a fresh resource
+ * is named in place, anything else gets a named copy. */
+static weft_status name_decl_type(cdec *d, scope *s, wc_tid *t, uint8_t how, bool fresh)
+{
+    if (fresh)
+        return name_in_scope(d, s, *t, how);
+    return named_copy(d, s, *t, how, t);
+}
 static weft_status read_externtype(cdec *d, scope *s, uint8_t *space, wc_tid *type);
 
 static weft_status add_decl(cdec *d, wc_decl **arr, uint32_t *n, uint32_t *cap,
@@ -922,6 +968,11 @@ static weft_status read_component_type(cdec *d, scope *outer, uint8_t form, wc_t
                 st = check_extern_name(d, &s, at, name, space, t, true);
             if (!st)
                 st = add_unique(d, at, &s.import_names, &s.nimport_names, &s.cap_in, name, "import");
+            bool fresh = space == WC_IS_TYPE && d->last_fresh_resource == t;
+            if (!st)
+                st = check_visible(d, &s, at, space, t, true);
+            if (!st && space == WC_IS_TYPE)
+                st = name_decl_type(d, &s, &t, NAMED_IMPORT, fresh);
             if (!st)
                 st = add_decl(d, &s.imports, &s.nimports, &s.cap_i, name, space_to_sort(space), t);
             if (!st && space == WC_IS_TYPE)
@@ -966,6 +1017,11 @@ static weft_status read_component_type(cdec *d, scope *outer, uint8_t form, wc_t
                 st = check_extern_name(d, &s, at, name, space, t, false);
             if (!st)
                 st = add_unique(d, at, &s.export_names, &s.nexport_names, &s.cap_en, name, "export");
+            bool fresh = space == WC_IS_TYPE && d->last_fresh_resource == t;
+            if (!st && form == 0x41)
+                st = check_visible(d, &s, at, space, t, false);
+            if (!st && space == WC_IS_TYPE)
+                st = name_decl_type(d, &s, &t, NAMED_EXPORT, fresh);
             if (!st)
                 st = add_decl(d, &s.exports, &s.nexports, &s.cap_e, name, space_to_sort(space), t);
             if (!st && space != WC_IS_VALUE)
@@ -1055,6 +1111,7 @@ static weft_status read_externtype(cdec *d, scope *s, uint8_t *space, wc_tid *ty
             ty->rep = WEFT_I32;
             ty->dtor = -1;
             ty->resource_id = d->c->nresource_ids++;
+            d->last_fresh_resource = *type;
         } else {
             return bad(d, at, "malformed type bound%s", "");
         }
@@ -2494,6 +2551,175 @@ static weft_status sec_instance(cdec *d, scope *s)
     return WEFT_OK;
 }
 
+
+/* ---------------------------------------------------------------- */
+/* Visibility of types in imports and exports                        */
+/* ---------------------------------------------------------------- */
+
+
+/* A new type identity for t, named by an import or export. */
+static weft_status named_copy(cdec *d, scope *s, wc_tid t, uint8_t how, wc_tid *out)
+{
+    wc_types *a = &d->c->types;
+    if (t < WC_NPRIM) {
+        *out = t;
+        return WEFT_OK;
+    }
+    const weft_ctype *src = wc_type(a, t);
+    uint8_t kind = src->kind;
+    if (kind == WC_K_INSTANCE) {
+        /* exporting or importing an instance names the types it exports */
+        uint32_t n = src->nexports;
+        wc_decl *ex = perm_alloc(d, (n + 1) * sizeof(wc_decl));
+        if (!ex)
+            return nomem(d);
+        for (uint32_t i = 0; i < n; i++) {
+            ex[i] = wc_type(a, t)->exports[i];
+            if (ex[i].sort == WC_SORT_TYPE || ex[i].sort == WC_SORT_INSTANCE) {
+                wc_tid c;
+                TRY(named_copy(d, s, ex[i].type, how, &c));
+                ex[i].type = c;
+            }
+        }
+        wc_tid nt;
+        TRY(new_type(d, WC_K_INSTANCE, &nt));
+        weft_ctype *dst = wc_type(a, nt);
+        dst->nexports = n;
+        dst->exports = ex;
+        dst->nimports = wc_type(a, t)->nimports;
+        dst->imports = wc_type(a, t)->imports;
+        *out = nt;
+        return WEFT_OK;
+    }
+    if (kind == WC_K_FUNC || kind == WC_K_COMPONENT || t >= a->n) {
+        *out = t;
+        return WEFT_OK;
+    }
+    wc_tid n;
+    TRY(new_type(d, kind, &n));
+    weft_ctype *dst = wc_type(a, n);
+    src = wc_type(a, t);
+    dst->n = src->n;
+    dst->elems = src->elems;
+    dst->labels = src->labels;
+    dst->elem = src->elem;
+    dst->err = src->err;
+    dst->rep = src->rep;
+    dst->dtor = src->dtor;
+    dst->resource_id = src->resource_id;
+    if (kind < WEFT_C_KIND_COUNT_)
+        wc_type_layout(a, n);
+    *out = n;
+    return name_in_scope(d, s, n, how);
+}
+
+/* The instance types enclosing a visibility check: their own type exports
+ * name types for their other declarations. */
+typedef struct vctx {
+    const weft_ctype *inst;
+    const struct vctx *up;
+} vctx;
+
+static bool named_here(const scope *s, const vctx *c, wc_tid t, uint8_t allow)
+{
+    if (scope_named(s, t) & allow)
+        return true;
+    for (; c; c = c->up)
+        for (uint32_t i = 0; i < c->inst->nexports; i++)
+            if (c->inst->exports[i].sort == WC_SORT_TYPE && c->inst->exports[i].type == t)
+                return true;
+    return false;
+}
+
+static bool structure_visible(const wc_types *a, const scope *s, const vctx *c, wc_tid t,
+                              uint8_t allow);
+
+/* Whether t may appear in an extern's type: every record, variant, enum,
+ * flags or resource in it must be named the way `allow` permits. */
+static bool visible(const wc_types *a, const scope *s, const vctx *c, wc_tid t, uint8_t allow,
+                    int depth)
+{
+    /* (core module types are not arena ids) */
+    if (t == WC_NONE || t < WC_NPRIM || t >= a->n || depth > 64)
+        return true;
+    const weft_ctype *ty = wc_type(a, t);
+    switch (ty->kind) {
+    case WEFT_C_RECORD: case WEFT_C_VARIANT: case WEFT_C_ENUM: case WEFT_C_FLAGS:
+    case WC_K_RESOURCE:
+        return named_here(s, c, t, allow);
+    case WEFT_C_OWN: case WEFT_C_BORROW: case WEFT_C_LIST: case WEFT_C_OPTION:
+        return visible(a, s, c, ty->elem, allow, depth + 1);
+    case WEFT_C_RESULT:
+        return visible(a, s, c, ty->elem, allow, depth + 1) &&
+               visible(a, s, c, ty->err, allow, depth + 1);
+    case WEFT_C_TUPLE:
+        for (uint32_t i = 0; i < ty->n; i++)
+            if (!visible(a, s, c, ty->elems[i], allow, depth + 1))
+                return false;
+        return true;
+    case WC_K_FUNC:
+        for (uint32_t i = 0; i < ty->n; i++)
+            if (!visible(a, s, c, ty->elems[i], allow, depth + 1))
+                return false;
+        return visible(a, s, c, ty->elem, allow, depth + 1);
+    case WC_K_INSTANCE: {
+        vctx inner = {ty, c};
+        for (uint32_t i = 0; i < ty->nexports; i++) {
+            const wc_decl *dcl = &ty->exports[i];
+            if (dcl->sort == WC_SORT_CORE_MODULE)
+                continue;
+            if (dcl->sort == WC_SORT_TYPE) {
+                if (!structure_visible(a, s, &inner, dcl->type, allow))
+                    return false;
+                continue;
+            }
+            if (!visible(a, s, &inner, dcl->type, allow, depth + 1))
+                return false;
+        }
+        return true;
+    }
+    }
+    return true;
+}
+
+/* Exporting or importing a type itself: its own structure must be visible. */
+static bool structure_visible(const wc_types *a, const scope *s, const vctx *c, wc_tid t,
+                              uint8_t allow)
+{
+    if (t == WC_NONE || t < WC_NPRIM || t >= a->n)
+        return true;
+    const weft_ctype *ty = wc_type(a, t);
+    switch (ty->kind) {
+    case WEFT_C_RECORD: case WEFT_C_VARIANT:
+        for (uint32_t i = 0; i < ty->n; i++)
+            if (!visible(a, s, c, ty->elems[i], allow, 1))
+                return false;
+        return true;
+    case WEFT_C_ENUM: case WEFT_C_FLAGS: case WC_K_RESOURCE:
+        return true;
+    }
+    return visible(a, s, c, t, allow, 0);
+}
+
+static weft_status check_visible(cdec *d, scope *s, size_t at, uint8_t space, wc_tid t,
+                                 bool is_import)
+{
+    const wc_types *a = &d->c->types;
+    uint8_t allow = is_import ? NAMED_IMPORT : (NAMED_IMPORT | NAMED_EXPORT);
+    bool ok = true;
+    const char *what = "type";
+    switch (space) {
+    case WC_IS_FUNC: ok = visible(a, s, NULL, t, allow, 0); what = "func"; break;
+    case WC_IS_TYPE: ok = structure_visible(a, s, NULL, t, allow); break;
+    case WC_IS_INSTANCE: ok = visible(a, s, NULL, t, allow, 0); what = "instance"; break;
+    default: return WEFT_OK;
+    }
+    if (!ok)
+        return wu_error(d->err, WEFT_INVALID, at, "%s not valid to be used as %s", what,
+                        is_import ? "import" : "export");
+    return WEFT_OK;
+}
+
 static weft_status add_extern(cdec *d, wc_extern **arr, uint32_t *n, uint32_t *cap,
                               const char *name, uint8_t space, wc_tid type, uint32_t idx)
 {
@@ -2524,6 +2750,12 @@ static weft_status sec_import(cdec *d, scope *s)
         TRY(read_externtype(d, s, &space, &t));
         TRY(check_extern_name(d, s, at, name, space, t, true));
         TRY(add_unique(d, at, &s->import_names, &s->nimport_names, &s->cap_in, name, "import"));
+        bool fresh = space == WC_IS_TYPE && d->last_fresh_resource == t;
+        TRY(check_visible(d, s, at, space, t, true));
+        if (space == WC_IS_TYPE)
+            TRY(name_decl_type(d, s, &t, NAMED_IMPORT, fresh));
+        else if (space == WC_IS_INSTANCE)
+            TRY(named_copy(d, s, t, NAMED_IMPORT, &t));
         wc_def *df;
         TRY(add_def(d, s->comp, &df));
         df->op = WC_D_IMPORT;
@@ -2586,6 +2818,9 @@ static weft_status sec_export(cdec *d, scope *s)
         }
         TRY(check_extern_name(d, s, at, name, space, t, false));
         TRY(add_unique(d, at, &s->export_names, &s->nexport_names, &s->cap_en, name, "export"));
+        TRY(check_visible(d, s, at, space, t, false));
+        if (space == WC_IS_TYPE || space == WC_IS_INSTANCE)
+            TRY(named_copy(d, s, t, NAMED_EXPORT, &t));
         wc_def *df;
         TRY(add_def(d, s->comp, &df));
         df->op = WC_D_EXPORT;
