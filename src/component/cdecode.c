@@ -74,6 +74,11 @@ typedef struct scope {
     wc_tid *named_ids;
     uint8_t *named_bits;
     uint32_t nnamed, cap_named, cap_named_bits;
+    /* resources by the name they have among this scope's imports and
+     * exports (annotated function names refer to them) */
+    const char **rn_imp_names, **rn_exp_names;
+    wc_tid *rn_imp_types, *rn_exp_types;
+    uint32_t nrn_imp, nrn_exp, cap_rni, cap_rnit, cap_rne, cap_rnet;
     /* decls of a component or instance type being built */
     wc_decl *imports, *exports;
     uint32_t nimports, nexports, cap_i, cap_e;
@@ -153,6 +158,48 @@ static weft_status name_in_scope(cdec *d, scope *s, wc_tid t, uint8_t bits)
     return WEFT_OK;
 }
 
+/* Records that resource type t is called `name` among the scope's
+ * imports or exports. */
+static weft_status name_resource(cdec *d, scope *s, bool is_import, const char *name, wc_tid t)
+{
+    if (wc_type(&d->c->types, t)->kind != WC_K_RESOURCE)
+        return WEFT_OK;
+    if (is_import) {
+        if (!grow(d, (void **)&s->rn_imp_names, s->nrn_imp, &s->cap_rni, sizeof(char *)) ||
+            !grow(d, (void **)&s->rn_imp_types, s->nrn_imp, &s->cap_rnit, sizeof(wc_tid)))
+            return nomem(d);
+        s->rn_imp_names[s->nrn_imp] = name;
+        s->rn_imp_types[s->nrn_imp++] = t;
+    } else {
+        if (!grow(d, (void **)&s->rn_exp_names, s->nrn_exp, &s->cap_rne, sizeof(char *)) ||
+            !grow(d, (void **)&s->rn_exp_types, s->nrn_exp, &s->cap_rnet, sizeof(wc_tid)))
+            return nomem(d);
+        s->rn_exp_names[s->nrn_exp] = name;
+        s->rn_exp_types[s->nrn_exp++] = t;
+    }
+    return WEFT_OK;
+}
+
+static const char *resource_name_of(const scope *s, bool is_import, wc_tid t)
+{
+    uint32_t n = is_import ? s->nrn_imp : s->nrn_exp;
+    for (uint32_t i = n; i-- > 0;)
+        if ((is_import ? s->rn_imp_types : s->rn_exp_types)[i] == t)
+            return (is_import ? s->rn_imp_names : s->rn_exp_names)[i];
+    return NULL;
+}
+
+static bool resource_name_known(const scope *s, bool is_import, const char *name, size_t len)
+{
+    uint32_t n = is_import ? s->nrn_imp : s->nrn_exp;
+    for (uint32_t i = 0; i < n; i++) {
+        const char *nm = (is_import ? s->rn_imp_names : s->rn_exp_names)[i];
+        if (strlen(nm) == len && !memcmp(nm, name, len))
+            return true;
+    }
+    return false;
+}
+
 static uint8_t scope_named(const scope *s, wc_tid t)
 {
     for (uint32_t i = 0; i < s->nnamed; i++)
@@ -176,6 +223,10 @@ static void scope_free(cdec *d, scope *s)
     wu_free(d->e, s->comps, s->cap_comps * sizeof(wc_comp *));
     wu_free(d->e, s->named_ids, 0);
     wu_free(d->e, s->named_bits, 0);
+    wu_free(d->e, s->rn_imp_names, 0);
+    wu_free(d->e, s->rn_exp_names, 0);
+    wu_free(d->e, s->rn_imp_types, 0);
+    wu_free(d->e, s->rn_exp_types, 0);
     wu_free(d->e, s->import_names, s->cap_in * sizeof(char *));
     wu_free(d->e, s->export_names, s->cap_en * sizeof(char *));
     wu_free(d->e, s->imports, s->cap_i * sizeof(wc_decl));
@@ -460,42 +511,49 @@ static int classify_name(const char *s, size_t n, const char **plain, size_t *pl
     return NM_PLAIN;
 }
 
-/* Strong uniqueness: names equal ignoring ASCII case, or equal after
- * stripping a [constructor]/[method]/[static] prefix, conflict. */
+/* Strong uniqueness (Explainer "Name Uniqueness"): names conflict when
+ * their canonical forms are equal: lowercased, `[method]l.l` and
+ * `[static]l.l` reduced to `l`, and any annotation other than
+ * `[constructor]` stripped. */
+static void canonical_name(const char *s, char *out, size_t cap)
+{
+    size_t n = strlen(s);
+    const char *p = s;
+    size_t pn = n;
+    bool keep_ctor = false;
+    if (n > 13 && !memcmp(s, "[constructor]", 13)) {
+        keep_ctor = true;
+    } else if (n && s[0] == '[') {
+        const char *close = memchr(s, ']', n);
+        if (close) {
+            p = close + 1;
+            pn = n - (size_t)(p - s);
+            size_t dot = span_until(p, pn, '.');
+            /* [method]l.l / [static]l.l -> l */
+            if (dot < pn && pn - dot - 1 == dot && !memcmp(p, p + dot + 1, dot))
+                pn = dot;
+        }
+    }
+    size_t k = 0;
+    if (keep_ctor) {
+        for (size_t i = 0; i < 13 && k + 1 < cap; i++)
+            out[k++] = s[i];
+        p = s + 13;
+        pn = n - 13;
+    }
+    for (size_t i = 0; i < pn && k + 1 < cap; i++) {
+        char c = p[i];
+        out[k++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    out[k] = 0;
+}
+
 static bool names_conflict(const char *a, const char *b)
 {
-    const char *pa, *pb, *ra, *rb;
-    size_t la, lb, rla, rlb;
-    size_t na = strlen(a), nb = strlen(b);
-    int ka = classify_name(a, na, &pa, &la, &ra, &rla);
-    int kb = classify_name(b, nb, &pb, &lb, &rb, &rlb);
-    if (ka < 0 || kb < 0 || ka == NM_IFACE || kb == NM_IFACE || ka == NM_OTHER || kb == NM_OTHER) {
-        if (na != nb)
-            return false;
-        for (size_t i = 0; i < na; i++) {
-            char x = a[i], y = b[i];
-            if (x >= 'A' && x <= 'Z') x = (char)(x + 32);
-            if (y >= 'A' && y <= 'Z') y = (char)(y + 32);
-            if (x != y)
-                return false;
-        }
-        return true;
-    }
-    /* compare the plain parts case-insensitively; [method]r.f and
-     * [static]r.f conflict, and a plain name "r.f" cannot occur */
-    if (la != lb)
-        return false;
-    for (size_t i = 0; i < la; i++) {
-        char x = pa[i], y = pb[i];
-        if (x >= 'A' && x <= 'Z') x = (char)(x + 32);
-        if (y >= 'A' && y <= 'Z') y = (char)(y + 32);
-        if (x != y)
-            return false;
-    }
-    /* [constructor]r and plain r do not conflict (r is the resource) */
-    if ((ka == NM_CTOR) != (kb == NM_CTOR))
-        return false;
-    return true;
+    char ca[512], cb[512];
+    canonical_name(a, ca, sizeof ca);
+    canonical_name(b, cb, sizeof cb);
+    return strcmp(ca, cb) == 0;
 }
 
 static weft_status add_unique(cdec *d, size_t at, const char ***names, uint32_t *n,
@@ -899,34 +957,42 @@ static weft_status check_extern_name(cdec *d, scope *s, size_t at, const char *n
     if (k < 0)
         return wu_error(d->err, WEFT_INVALID, at, "`%s` is not a valid extern name", name);
     if ((k == NM_CTOR || k == NM_METHOD || k == NM_STATIC) && space != WC_IS_FUNC)
-        return wu_error(d->err, WEFT_INVALID, at, "name `%s` is only allowed on functions", name);
-    if (k == NM_CTOR || k == NM_METHOD || k == NM_STATIC) {
-        /* the resource must be a preceding import/export of this scope */
-        const char **names = is_import ? s->import_names : s->export_names;
-        uint32_t n = is_import ? s->nimport_names : s->nexport_names;
-        bool found = false;
-        for (uint32_t i = 0; i < n; i++)
-            if (strlen(names[i]) == rl && !memcmp(names[i], res, rl))
-                found = true;
-        (void)found; /* checked loosely: resource names may come from either list */
-        const weft_ctype *ft = wc_type(&d->c->types, type);
-        if (ft->kind == WC_K_FUNC) {
-            if (k == NM_METHOD) {
-                if (ft->n == 0 || strcmp(ft->labels[0], "self") != 0 ||
-                    wc_type(&d->c->types, ft->elems[0])->kind != WEFT_C_BORROW)
-                    return wu_error(d->err, WEFT_INVALID, at,
-                                    "method `%s` must take a first parameter `self: borrow<...>`", name);
-            }
-            if (k == NM_CTOR) {
-                wc_tid r = ft->elem;
-                const weft_ctype *rt = r == WC_NONE ? NULL : wc_type(&d->c->types, r);
-                if (rt && rt->kind == WEFT_C_RESULT && rt->elem != WC_NONE)
-                    rt = wc_type(&d->c->types, rt->elem);
-                if (!rt || rt->kind != WEFT_C_OWN)
-                    return wu_error(d->err, WEFT_INVALID, at,
-                                    "constructor `%s` must return `own<...>`", name);
-            }
+        return wu_error(d->err, WEFT_INVALID, at, "name `%s` is not a func", name);
+    if (k == NM_STATIC) {
+        if (!resource_name_known(s, is_import, res, rl))
+            return wu_error(d->err, WEFT_INVALID, at,
+                            "static resource name is not known in this context (`%s`)", name);
+    }
+    if (k == NM_CTOR || k == NM_METHOD) {
+        const wc_types *a = &d->c->types;
+        const weft_ctype *ft = wc_type(a, type);
+        wc_tid rt = WC_NONE;
+        if (ft->kind != WC_K_FUNC)
+            return wu_error(d->err, WEFT_INVALID, at, "name `%s` is not a func", name);
+        if (k == NM_METHOD) {
+            if (ft->n == 0 || strcmp(ft->labels[0], "self") != 0 ||
+                wc_type(a, ft->elems[0])->kind != WEFT_C_BORROW)
+                return wu_error(d->err, WEFT_INVALID, at,
+                                "method `%s` should take a first parameter `self: borrow<...>`", name);
+            rt = wc_type(a, ft->elems[0])->elem;
+        } else {
+            wc_tid r = ft->elem;
+            if (r == WC_NONE)
+                return wu_error(d->err, WEFT_INVALID, at, "constructor `%s` should return one value", name);
+            const weft_ctype *ty = wc_type(a, r);
+            if (ty->kind == WEFT_C_RESULT && ty->elem != WC_NONE)
+                ty = wc_type(a, ty->elem);
+            if (ty->kind != WEFT_C_OWN)
+                return wu_error(d->err, WEFT_INVALID, at, "constructor `%s` should return `(own $T)`", name);
+            rt = ty->elem;
         }
+        const char *rname = resource_name_of(s, is_import, rt);
+        if (!rname)
+            return wu_error(d->err, WEFT_INVALID, at,
+                            "resource used in function does not have a name in this context (`%s`)", name);
+        if (strlen(rname) != rl || memcmp(rname, res, rl) != 0)
+            return wu_error(d->err, WEFT_INVALID, at,
+                            "function does not match expected resource name `%s`", rname);
     }
     return WEFT_OK;
 }
@@ -973,6 +1039,8 @@ static weft_status read_component_type(cdec *d, scope *outer, uint8_t form, wc_t
                 st = check_visible(d, &s, at, space, t, true);
             if (!st && space == WC_IS_TYPE)
                 st = name_decl_type(d, &s, &t, NAMED_IMPORT, fresh);
+            if (!st && space == WC_IS_TYPE)
+                st = name_resource(d, &s, true, name, t);
             if (!st)
                 st = add_decl(d, &s.imports, &s.nimports, &s.cap_i, name, space_to_sort(space), t);
             if (!st && space == WC_IS_TYPE)
@@ -1022,6 +1090,8 @@ static weft_status read_component_type(cdec *d, scope *outer, uint8_t form, wc_t
                 st = check_visible(d, &s, at, space, t, false);
             if (!st && space == WC_IS_TYPE)
                 st = name_decl_type(d, &s, &t, NAMED_EXPORT, fresh);
+            if (!st && space == WC_IS_TYPE)
+                st = name_resource(d, &s, false, name, t);
             if (!st)
                 st = add_decl(d, &s.exports, &s.nexports, &s.cap_e, name, space_to_sort(space), t);
             if (!st && space != WC_IS_VALUE)
@@ -2752,8 +2822,10 @@ static weft_status sec_import(cdec *d, scope *s)
         TRY(add_unique(d, at, &s->import_names, &s->nimport_names, &s->cap_in, name, "import"));
         bool fresh = space == WC_IS_TYPE && d->last_fresh_resource == t;
         TRY(check_visible(d, s, at, space, t, true));
-        if (space == WC_IS_TYPE)
+        if (space == WC_IS_TYPE) {
             TRY(name_decl_type(d, s, &t, NAMED_IMPORT, fresh));
+            TRY(name_resource(d, s, true, name, t));
+        }
         else if (space == WC_IS_INSTANCE)
             TRY(named_copy(d, s, t, NAMED_IMPORT, &t));
         wc_def *df;
@@ -2821,6 +2893,8 @@ static weft_status sec_export(cdec *d, scope *s)
         TRY(check_visible(d, s, at, space, t, false));
         if (space == WC_IS_TYPE || space == WC_IS_INSTANCE)
             TRY(named_copy(d, s, t, NAMED_EXPORT, &t));
+        if (space == WC_IS_TYPE)
+            TRY(name_resource(d, s, false, name, t));
         wc_def *df;
         TRY(add_def(d, s->comp, &df));
         df->op = WC_D_EXPORT;
