@@ -569,6 +569,57 @@ static weft_status add_unique(cdec *d, size_t at, const char ***names, uint32_t 
     return WEFT_OK;
 }
 
+
+static weft_status read_count(cdec *d, uint32_t *n);
+
+/* nameattributes: 0x00/0x01 name, or 0x02 name followed by attributes
+ * (implements, version suffix, external-id; each at most once). */
+static weft_status read_extern_name(cdec *d, const char **name, bool *implements)
+{
+    uint8_t nk;
+    size_t at = d->r.pos;
+    *implements = false;
+    TRY(wr_byte(&d->r, &nk));
+    if (nk > 2)
+        return bad(d, at, "malformed name kind%s", "");
+    TRY(read_name(d, name));
+    if (nk < 2)
+        return WEFT_OK;
+    uint32_t n;
+    TRY(read_count(d, &n));
+    bool seen[3] = {false, false, false};
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t kind;
+        size_t kat = d->r.pos;
+        TRY(wr_byte(&d->r, &kind));
+        if (kind > 2)
+            return bad(d, kat, "malformed name attribute%s", "");
+        if (seen[kind])
+            return bad(d, kat, "duplicate name attribute (unexpected token)%s", "");
+        seen[kind] = true;
+        const char *v;
+        size_t vat = d->r.pos;
+        TRY(read_name(d, &v));
+        if (kind == 0) {
+            if (!*v)
+                return inval(d, vat, "`` is not a valid name%s", "");
+            if (!interface_name_ok(v, strlen(v)))
+                return wu_error(d->err, WEFT_INVALID, vat, "`%s` must be an interface name", v);
+            *implements = true;
+        }
+    }
+    return WEFT_OK;
+}
+
+static weft_status check_implements(cdec *d, size_t at, const char *name, uint8_t space)
+{
+    if (space != WC_IS_INSTANCE)
+        return inval(d, at, "only instances can have an `implements`%s", "");
+    if (!kebab_ok(name, strlen(name)))
+        return wu_error(d->err, WEFT_INVALID, at, "name `%s` is not valid with `implements`", name);
+    return WEFT_OK;
+}
+
 /* ---------------------------------------------------------------- */
 /* Types                                                             */
 /* ---------------------------------------------------------------- */
@@ -1019,17 +1070,15 @@ static weft_status read_component_type(cdec *d, scope *outer, uint8_t form, wc_t
             break;
         if (tag == 0x03 && form == 0x41) {
             /* importdecl */
-            uint8_t nk;
             const char *name;
-            st = wr_byte(&d->r, &nk);
-            if (!st && nk > 1)
-                st = bad(d, at, "malformed name kind%s", "");
-            if (!st)
-                st = read_name(d, &name);
-            uint8_t space;
-            wc_tid t;
+            bool impl = false;
+            st = read_extern_name(d, &name, &impl);
+            uint8_t space = 0;
+            wc_tid t = WC_NONE;
             if (!st)
                 st = read_externtype(d, &s, &space, &t);
+            if (!st && impl)
+                st = check_implements(d, at, name, space);
             if (!st)
                 st = check_extern_name(d, &s, at, name, space, t, true);
             if (!st)
@@ -1070,17 +1119,15 @@ static weft_status read_component_type(cdec *d, scope *outer, uint8_t form, wc_t
         } else if (tag == 0x02) {
             st = read_alias(d, &s, true);
         } else if (tag == 0x04) {
-            uint8_t nk;
             const char *name;
-            st = wr_byte(&d->r, &nk);
-            if (!st && nk > 1)
-                st = bad(d, at, "malformed name kind%s", "");
-            if (!st)
-                st = read_name(d, &name);
-            uint8_t space;
-            wc_tid t;
+            bool impl = false;
+            st = read_extern_name(d, &name, &impl);
+            uint8_t space = 0;
+            wc_tid t = WC_NONE;
             if (!st)
                 st = read_externtype(d, &s, &space, &t);
+            if (!st && impl)
+                st = check_implements(d, at, name, space);
             if (!st)
                 st = check_extern_name(d, &s, at, name, space, t, false);
             if (!st)
@@ -1199,6 +1246,7 @@ static weft_status read_externtype(cdec *d, scope *s, uint8_t *space, wc_tid *ty
 static weft_status read_core_valtype(cdec *d, uint8_t *out)
 {
     uint8_t b;
+    *out = 0;
     size_t at = d->r.pos;
     TRY(wr_byte(&d->r, &b));
     switch (b) {
@@ -1318,17 +1366,6 @@ static weft_status read_core_functype(cdec *d, uint32_t *out)
     }
     (void)keep_r;
     return new_cft(d, &ft, out);
-}
-
-static weft_status skip_limits(cdec *d)
-{
-    uint8_t f;
-    uint32_t v;
-    TRY(wr_byte(&d->r, &f));
-    TRY(wr_u32(&d->r, &v));
-    if (f & 1)
-        TRY(wr_u32(&d->r, &v));
-    return WEFT_OK;
 }
 
 /* A core extern type inside a module type; funcs name a local type. */
@@ -2591,13 +2628,12 @@ static weft_status sec_instance(cdec *d, scope *s)
                 return nomem(d);
             for (uint32_t k = 0; k < nargs; k++) {
                 size_t aat = d->r.pos;
-                uint8_t nk;
-                TRY(wr_byte(&d->r, &nk));
-                if (nk > 1)
-                    return bad(d, aat, "malformed name kind%s", "");
-                TRY(read_name(d, &df->args[k].name));
+                bool impl;
+                TRY(read_extern_name(d, &df->args[k].name, &impl));
                 bool core;
                 TRY(read_sort(d, &df->args[k].space, &core));
+                if (impl)
+                    TRY(check_implements(d, aat, df->args[k].name, df->args[k].space));
                 TRY(wr_u32(&d->r, &df->args[k].idx));
                 if (core && df->args[k].space != WC_IS_CORE_MODULE)
                     return inval(d, aat, "instance exports may only be core modules among core sorts%s", "");
@@ -2809,15 +2845,14 @@ static weft_status sec_import(cdec *d, scope *s)
     TRY(read_count(d, &n));
     for (uint32_t i = 0; i < n; i++) {
         size_t at = d->r.pos;
-        uint8_t nk;
-        TRY(wr_byte(&d->r, &nk));
-        if (nk > 1)
-            return bad(d, at, "malformed name kind%s", "");
         const char *name;
-        TRY(read_name(d, &name));
+        bool impl;
+        TRY(read_extern_name(d, &name, &impl));
         uint8_t space;
         wc_tid t;
         TRY(read_externtype(d, s, &space, &t));
+        if (impl)
+            TRY(check_implements(d, at, name, space));
         TRY(check_extern_name(d, s, at, name, space, t, true));
         TRY(add_unique(d, at, &s->import_names, &s->nimport_names, &s->cap_in, name, "import"));
         bool fresh = space == WC_IS_TYPE && d->last_fresh_resource == t;
@@ -2850,12 +2885,9 @@ static weft_status sec_export(cdec *d, scope *s)
     wc_types *a = &d->c->types;
     for (uint32_t i = 0; i < n; i++) {
         size_t at = d->r.pos;
-        uint8_t nk;
-        TRY(wr_byte(&d->r, &nk));
-        if (nk > 1)
-            return bad(d, at, "malformed name kind%s", "");
         const char *name;
-        TRY(read_name(d, &name));
+        bool impl;
+        TRY(read_extern_name(d, &name, &impl));
         uint8_t space;
         bool core;
         TRY(read_sort(d, &space, &core));
@@ -2864,6 +2896,8 @@ static weft_status sec_export(cdec *d, scope *s)
         TRY(wr_u32(&d->r, &idx));
         if (core && space != WC_IS_CORE_MODULE)
             return inval(d, at, "exports may only be core modules among core sorts%s", "");
+        if (impl)
+            TRY(check_implements(d, at, name, space));
         TRY(check_index(d, s, space, idx, iat));
         bool has;
         TRY(read_optional(d, &has));
