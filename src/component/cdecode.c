@@ -1642,6 +1642,38 @@ static uint8_t sort_to_space(uint8_t sort)
     return 0xFF;
 }
 
+/* Whether a type mentions a resource anywhere inside it. */
+static bool refers_to_resource(const wc_types *a, wc_tid t, int depth)
+{
+    if (t == WC_NONE || t < WC_NPRIM || t >= a->n || depth > 64)
+        return false;
+    const weft_ctype *ty = wc_type(a, t);
+    switch (ty->kind) {
+    case WC_K_RESOURCE: case WEFT_C_OWN: case WEFT_C_BORROW:
+        return true;
+    case WEFT_C_RECORD: case WEFT_C_VARIANT: case WEFT_C_TUPLE: case WC_K_FUNC:
+        for (uint32_t i = 0; i < ty->n; i++)
+            if (refers_to_resource(a, ty->elems[i], depth + 1))
+                return true;
+        return refers_to_resource(a, ty->elem, depth + 1);
+    case WEFT_C_LIST: case WEFT_C_OPTION:
+        return refers_to_resource(a, ty->elem, depth + 1);
+    case WEFT_C_RESULT:
+        return refers_to_resource(a, ty->elem, depth + 1) || refers_to_resource(a, ty->err, depth + 1);
+    case WC_K_INSTANCE: case WC_K_COMPONENT:
+        for (uint32_t i = 0; i < ty->nimports; i++)
+            if (ty->imports[i].sort != WC_SORT_CORE_MODULE &&
+                refers_to_resource(a, ty->imports[i].type, depth + 1))
+                return true;
+        for (uint32_t i = 0; i < ty->nexports; i++)
+            if (ty->exports[i].sort != WC_SORT_CORE_MODULE &&
+                refers_to_resource(a, ty->exports[i].type, depth + 1))
+                return true;
+        return false;
+    }
+    return false;
+}
+
 static weft_status read_alias(cdec *d, scope *s, bool declarator)
 {
     uint8_t space;
@@ -1738,14 +1770,8 @@ static weft_status read_alias(cdec *d, scope *s, bool declarator)
         if (idx >= t->sp[space].n)
             return wu_error(d->err, WEFT_INVALID, iat, "%s index out of bounds (%u)", space_name(space), idx);
         uint32_t v = t->sp[space].v[idx];
-        if (space == WC_IS_TYPE && crossed_component && ct > 0) {
-            const weft_ctype *ty = wc_type(a, v);
-            if (ty->kind == WC_K_RESOURCE)
-                return inval(d, iat, "refers to resources not defined in the current component%s", "");
-            /* a value type containing handles is rejected too */
-            if (ty->kind == WEFT_C_OWN || ty->kind == WEFT_C_BORROW)
-                return inval(d, iat, "refers to resources not defined in the current component%s", "");
-        }
+        if (space == WC_IS_TYPE && crossed_component && ct > 0 && refers_to_resource(a, v, 0))
+            return inval(d, iat, "type transitively refers to resources not defined in the current component%s", "");
         TRY(sp_push(d, &s->sp[space], v));
         if (df) {
             df->op = WC_D_ALIAS_OUTER;
