@@ -84,7 +84,7 @@ typedef struct scope {
     uint32_t nimports, nexports, cap_i, cap_e;
 } scope;
 
-enum { NAMED_IMPORT = 1, NAMED_EXPORT = 2 };
+enum { NAMED_IMPORT = 1, NAMED_EXPORT = 2, NAMED_LOCAL = 4 /* defined here */ };
 
 typedef struct cdec {
     weft_component *c;
@@ -206,6 +206,16 @@ static uint8_t scope_named(const scope *s, wc_tid t)
         if (s->named_ids[i] == t)
             return s->named_bits[i];
     return 0;
+}
+
+/* Whether a resource identity was defined by this component scope. */
+static bool resource_is_local(const scope *s, uint32_t resource_id, const wc_types *a)
+{
+    for (uint32_t i = 0; i < s->nnamed; i++)
+        if ((s->named_bits[i] & NAMED_LOCAL) &&
+            wc_type(a, s->named_ids[i])->resource_id == resource_id)
+            return true;
+    return false;
 }
 
 static weft_status push_comp(cdec *d, scope *s, wc_comp *c)
@@ -2076,6 +2086,7 @@ static weft_status sec_type(cdec *d, scope *s)
             ty->rep = WEFT_I32;
             ty->dtor = dtor;
             ty->resource_id = d->c->nresource_ids++;
+            TRY(name_in_scope(d, s, t, NAMED_LOCAL));
         } else if (b == 0x40 || b == 0x43) {
             TRY(read_functype(d, s, b == 0x43, &t));
         } else if (b == 0x41 || b == 0x42) {
@@ -2313,6 +2324,9 @@ static weft_status sec_canon(cdec *d, scope *s)
             TRY(type_index(d, s, idx, tat, &rt));
             if (wc_type(a, rt)->kind != WC_K_RESOURCE)
                 return wu_error(d->err, WEFT_INVALID, tat, "type index %u is not a resource type", idx);
+            if (b != 0x03 && !resource_is_local(s, wc_type(a, rt)->resource_id, a))
+                return wu_error(d->err, WEFT_INVALID, tat,
+                                "type index %u is not a local resource (defined by this component)", idx);
             df->op = b == 0x02 ? WC_D_RESOURCE_NEW : b == 0x03 ? WC_D_RESOURCE_DROP : WC_D_RESOURCE_REP;
             df->a = idx;
             df->type = rt;
@@ -2423,7 +2437,31 @@ static const char *kind_word(const weft_ctype *t)
 
 /* Structural equality of value types with a message saying where they
  * differ (resources compare as compatible; see ctypes.c). */
-static bool vtype_same(const wc_types *a, wc_tid want, wc_tid have, char *why, size_t cap, int depth)
+/* Resource identities of the instantiated component's imports, mapped to
+ * the supplied ones while an instantiation is checked. */
+typedef struct rsubst {
+    uint32_t *from, *to;
+    uint32_t n, cap, cap_to;
+} rsubst;
+
+static bool resource_is_bound(const rsubst *m, uint32_t id)
+{
+    for (uint32_t i = 0; m && i < m->n; i++)
+        if (m->from[i] == id)
+            return true;
+    return false;
+}
+
+static uint32_t subst_id(const rsubst *m, uint32_t id)
+{
+    for (uint32_t i = 0; m && i < m->n; i++)
+        if (m->from[i] == id)
+            return m->to[i];
+    return id;
+}
+
+static bool vtype_same(const wc_types *a, wc_tid want, wc_tid have, char *why, size_t cap, int depth,
+                       const rsubst *m)
 {
     if (want == have)
         return true;
@@ -2454,7 +2492,7 @@ static bool vtype_same(const wc_types *a, wc_tid want, wc_tid have, char *why, s
                 wu_fmt(why, cap, "expected field name `%s`, found `%s`", w->labels[i], h->labels[i]);
                 return false;
             }
-            if (!vtype_same(a, w->elems[i], h->elems[i], why, cap, depth + 1)) {
+            if (!vtype_same(a, w->elems[i], h->elems[i], why, cap, depth + 1, m)) {
                 wu_fmt(why, cap, "type mismatch in record field `%s`", w->labels[i]);
                 return false;
             }
@@ -2476,7 +2514,7 @@ static bool vtype_same(const wc_types *a, wc_tid want, wc_tid have, char *why, s
                        w->labels[i]);
                 return false;
             }
-            if (w->elems[i] != WC_NONE && !vtype_same(a, w->elems[i], h->elems[i], why, cap, depth + 1)) {
+            if (w->elems[i] != WC_NONE && !vtype_same(a, w->elems[i], h->elems[i], why, cap, depth + 1, m)) {
                 wu_fmt(why, cap, "type mismatch in variant case `%s`", w->labels[i]);
                 return false;
             }
@@ -2488,7 +2526,7 @@ static bool vtype_same(const wc_types *a, wc_tid want, wc_tid have, char *why, s
             return false;
         }
         for (uint32_t i = 0; i < w->n; i++)
-            if (!vtype_same(a, w->elems[i], h->elems[i], why, cap, depth + 1)) {
+            if (!vtype_same(a, w->elems[i], h->elems[i], why, cap, depth + 1, m)) {
                 wu_fmt(why, cap, "type mismatch in tuple field %u", i);
                 return false;
             }
@@ -2505,7 +2543,7 @@ static bool vtype_same(const wc_types *a, wc_tid want, wc_tid have, char *why, s
             }
         return true;
     case WEFT_C_LIST: case WEFT_C_OPTION:
-        return vtype_same(a, w->elem, h->elem, why, cap, depth + 1);
+        return vtype_same(a, w->elem, h->elem, why, cap, depth + 1, m);
     case WEFT_C_RESULT:
         if ((w->elem == WC_NONE) != (h->elem == WC_NONE)) {
             wu_fmt(why, cap, w->elem == WC_NONE ? "expected ok type to not be present"
@@ -2517,18 +2555,34 @@ static bool vtype_same(const wc_types *a, wc_tid want, wc_tid have, char *why, s
                                                : "expected err type, but found none");
             return false;
         }
-        if (w->elem != WC_NONE && !vtype_same(a, w->elem, h->elem, why, cap, depth + 1)) {
+        if (w->elem != WC_NONE && !vtype_same(a, w->elem, h->elem, why, cap, depth + 1, m)) {
             wu_fmt(why, cap, "type mismatch in ok variant");
             return false;
         }
-        if (w->err != WC_NONE && !vtype_same(a, w->err, h->err, why, cap, depth + 1)) {
+        if (w->err != WC_NONE && !vtype_same(a, w->err, h->err, why, cap, depth + 1, m)) {
             wu_fmt(why, cap, "type mismatch in err variant");
             return false;
         }
         return true;
     case WC_K_FUNC:
-        if (!wc_type_equal(a, want, a, have)) {
-            wu_fmt(why, cap, "function types differ");
+        if (w->n != h->n || (w->elem == WC_NONE) != (h->elem == WC_NONE)) {
+            wu_fmt(why, cap, "function types differ in arity");
+            return false;
+        }
+        for (uint32_t i = 0; i < w->n; i++) {
+            if (strcmp(w->labels[i], h->labels[i])) {
+                wu_fmt(why, cap, "expected parameter named `%s`, found `%s`", w->labels[i], h->labels[i]);
+                return false;
+            }
+            if (!vtype_same(a, w->elems[i], h->elems[i], why, cap, depth + 1, m))
+                return false;
+        }
+        return w->elem == WC_NONE || vtype_same(a, w->elem, h->elem, why, cap, depth + 1, m);
+    case WEFT_C_OWN: case WEFT_C_BORROW:
+        return vtype_same(a, w->elem, h->elem, why, cap, depth + 1, m);
+    case WC_K_RESOURCE:
+        if (subst_id(m, w->resource_id) != h->resource_id) {
+            wu_fmt(why, cap, "resource types are not the same");
             return false;
         }
         return true;
@@ -2538,6 +2592,217 @@ static bool vtype_same(const wc_types *a, wc_tid want, wc_tid have, char *why, s
         return false;
     }
     return true;
+}
+
+/* The type t with the resources of map replaced (t itself when nothing
+ * changes). */
+static weft_status subst_type(cdec *d, wc_tid t, const rsubst *m, wc_tid *out, int depth)
+{
+    wc_types *a = &d->c->types;
+    *out = t;
+    if (t == WC_NONE || t < WC_NPRIM || t >= a->n || m->n == 0 || depth > 64)
+        return WEFT_OK;
+    const weft_ctype *ty = wc_type(a, t);
+    uint8_t kind = ty->kind;
+    wc_tid elem = ty->elem, err = ty->err, ne = elem, nerr = err;
+    switch (kind) {
+    case WC_K_RESOURCE: {
+        uint32_t mapped = subst_id(m, ty->resource_id);
+        if (mapped == ty->resource_id)
+            return WEFT_OK;
+        wc_tid n;
+        TRY(new_type(d, WC_K_RESOURCE, &n));
+        weft_ctype *src = wc_type(a, t), *dst = wc_type(a, n);
+        dst->rep = src->rep;
+        dst->dtor = src->dtor;
+        dst->resource_id = mapped;
+        *out = n;
+        return WEFT_OK;
+    }
+    case WEFT_C_OWN: case WEFT_C_BORROW: case WEFT_C_LIST: case WEFT_C_OPTION: case WEFT_C_RESULT:
+        TRY(subst_type(d, elem, m, &ne, depth + 1));
+        if (kind == WEFT_C_RESULT)
+            TRY(subst_type(d, err, m, &nerr, depth + 1));
+        if (ne == elem && nerr == err)
+            return WEFT_OK;
+        {
+            wc_tid n;
+            TRY(new_type(d, kind, &n));
+            weft_ctype *dst = wc_type(a, n);
+            dst->elem = ne;
+            dst->err = nerr;
+            wc_type_layout(a, n);
+            *out = n;
+        }
+        return WEFT_OK;
+    case WEFT_C_RECORD: case WEFT_C_VARIANT: case WEFT_C_TUPLE: case WC_K_FUNC: {
+        uint32_t n = ty->n;
+        wc_tid *el = NULL;
+        for (uint32_t i = 0; i < n; i++) {
+            wc_tid src_e = wc_type(a, t)->elems[i], ns;
+            TRY(subst_type(d, src_e, m, &ns, depth + 1));
+            if (ns != src_e && !el) {
+                el = perm_alloc(d, (n + 1) * sizeof(wc_tid));
+                if (!el)
+                    return nomem(d);
+                memcpy(el, wc_type(a, t)->elems, n * sizeof(wc_tid));
+            }
+            if (el)
+                el[i] = ns;
+        }
+        if (kind == WC_K_FUNC)
+            TRY(subst_type(d, elem, m, &ne, depth + 1));
+        if (!el && ne == elem)
+            return WEFT_OK;
+        wc_tid nt;
+        TRY(new_type(d, kind, &nt));
+        const weft_ctype *src = wc_type(a, t);
+        weft_ctype *dst = wc_type(a, nt);
+        dst->n = n;
+        dst->labels = src->labels;
+        dst->elems = el ? el : src->elems;
+        dst->elem = ne;
+        dst->err = src->err;
+        if (kind < WEFT_C_KIND_COUNT_)
+            wc_type_layout(a, nt);
+        *out = nt;
+        return WEFT_OK;
+    }
+    case WC_K_INSTANCE: case WC_K_COMPONENT: {
+        uint32_t ni = ty->nimports, nx = ty->nexports;
+        wc_decl *im = perm_alloc(d, (ni + 1) * sizeof(wc_decl));
+        wc_decl *ex = perm_alloc(d, (nx + 1) * sizeof(wc_decl));
+        if (!im || !ex)
+            return nomem(d);
+        bool changed = false;
+        for (uint32_t i = 0; i < ni; i++) {
+            im[i] = wc_type(a, t)->imports[i];
+            if (im[i].sort != WC_SORT_CORE_MODULE) {
+                wc_tid ns;
+                TRY(subst_type(d, im[i].type, m, &ns, depth + 1));
+                changed |= ns != im[i].type;
+                im[i].type = ns;
+            }
+        }
+        for (uint32_t i = 0; i < nx; i++) {
+            ex[i] = wc_type(a, t)->exports[i];
+            if (ex[i].sort != WC_SORT_CORE_MODULE) {
+                wc_tid ns;
+                TRY(subst_type(d, ex[i].type, m, &ns, depth + 1));
+                changed |= ns != ex[i].type;
+                ex[i].type = ns;
+            }
+        }
+        if (!changed)
+            return WEFT_OK;
+        wc_tid nt;
+        TRY(new_type(d, kind, &nt));
+        weft_ctype *dst = wc_type(a, nt);
+        dst->nimports = ni;
+        dst->nexports = nx;
+        dst->imports = im;
+        dst->exports = ex;
+        *out = nt;
+        return WEFT_OK;
+    }
+    }
+    return WEFT_OK;
+}
+
+static weft_status subst_add(cdec *d, rsubst *m, uint32_t from, uint32_t to)
+{
+    if (!grow(d, (void **)&m->from, m->n, &m->cap, sizeof(uint32_t)) ||
+        !grow(d, (void **)&m->to, m->n, &m->cap_to, sizeof(uint32_t)))
+        return nomem(d);
+    m->from[m->n] = from;
+    m->to[m->n++] = to;
+    return WEFT_OK;
+}
+
+/* Checks the `with` arguments of an instantiation against the component
+ * type's imports, in order, binding its imported resources to the supplied
+ * ones as it goes. */
+static weft_status check_instantiate_args(cdec *d, scope *s, size_t at, const weft_ctype *cty,
+                                          const wc_def *df, rsubst *map)
+{
+    const wc_types *a = &d->c->types;
+    for (uint32_t k = 0; k < cty->nimports; k++) {
+        const wc_decl *im = &cty->imports[k];
+        uint32_t j;
+        for (j = 0; j < df->nargs; j++)
+            if (!strcmp(df->args[j].name, im->name))
+                break;
+        if (j == df->nargs)
+            return wu_error(d->err, WEFT_INVALID, at, "missing import named `%s`", im->name);
+        if (sort_to_space(im->sort) != df->args[j].space)
+            return wu_error(d->err, WEFT_INVALID, at, "type mismatch for import `%s`: expected %s",
+                            im->name, space_name(sort_to_space(im->sort)));
+        char why[160];
+        uint32_t idx = df->args[j].idx;
+        switch (im->sort) {
+        case WC_SORT_FUNC: {
+            wc_tid got = s->sp[WC_IS_FUNC].v[idx];
+            if (!vtype_same(a, im->type, got, why, sizeof why, 0, map))
+                return wu_error(d->err, WEFT_INVALID, at, "type mismatch for import `%s`: %s",
+                                im->name, why);
+            break;
+        }
+        case WC_SORT_CORE_MODULE:
+            TRY(module_subtype(d, at, im->name, s->sp[WC_IS_CORE_MODULE].v[idx], im->type));
+            break;
+        case WC_SORT_TYPE: {
+            wc_tid got = s->sp[WC_IS_TYPE].v[idx];
+            const weft_ctype *wt = wc_type(a, im->type);
+            const weft_ctype *gt = wc_type(a, got);
+            if (wt->kind == WC_K_RESOURCE) {
+                if (gt->kind != WC_K_RESOURCE)
+                    return wu_error(d->err, WEFT_INVALID, at,
+                                    "type mismatch for import `%s`: expected resource, found %s",
+                                    im->name, kind_word(gt));
+                uint32_t mapped = subst_id(map, wt->resource_id);
+                if (mapped == wt->resource_id && !resource_is_bound(map, wt->resource_id))
+                    TRY(subst_add(d, map, wt->resource_id, gt->resource_id));  /* a fresh (sub resource) */
+                else if (mapped != gt->resource_id)
+                    return wu_error(d->err, WEFT_INVALID, at,
+                                    "type mismatch for import `%s`: resource types are not the same",
+                                    im->name);
+            } else if (!vtype_same(a, im->type, got, why, sizeof why, 0, map)) {
+                return wu_error(d->err, WEFT_INVALID, at, "type mismatch for import `%s`: %s",
+                                im->name, why);
+            }
+            break;
+        }
+        case WC_SORT_INSTANCE: {
+            wc_tid got = s->sp[WC_IS_INSTANCE].v[idx];
+            const weft_ctype *want = wc_type(a, im->type);
+            for (uint32_t q = 0; q < want->nexports; q++) {
+                const wc_decl *we = &want->exports[q];
+                const wc_decl *ge = inst_export(a, got, we->name);
+                if (!ge || ge->sort != we->sort)
+                    return wu_error(d->err, WEFT_INVALID, at,
+                                    "type mismatch for import `%s`: missing expected export `%s`",
+                                    im->name, we->name);
+                if (we->sort == WC_SORT_TYPE) {
+                    const weft_ctype *wt = wc_type(a, we->type), *gt = wc_type(a, ge->type);
+                    if (wt->kind == WC_K_RESOURCE && gt->kind == WC_K_RESOURCE &&
+                        !resource_is_bound(map, wt->resource_id))
+                        TRY(subst_add(d, map, wt->resource_id, gt->resource_id));
+                    else if (!vtype_same(a, we->type, ge->type, why, sizeof why, 0, map))
+                        return wu_error(d->err, WEFT_INVALID, at,
+                                        "type mismatch for import `%s`: export `%s`: %s",
+                                        im->name, we->name, why);
+                } else if (we->sort == WC_SORT_FUNC &&
+                           !vtype_same(a, we->type, ge->type, why, sizeof why, 0, map)) {
+                    return wu_error(d->err, WEFT_INVALID, at,
+                                    "type mismatch for import `%s`: export `%s` has the wrong type: %s",
+                                    im->name, we->name, why);
+                }
+            }
+            break;
+        }
+        }
+    }
+    return WEFT_OK;
 }
 
 static weft_status sec_instance(cdec *d, scope *s)
@@ -2582,56 +2847,17 @@ static weft_status sec_instance(cdec *d, scope *s)
              * argument of the same sort */
             wc_tid ct = s->sp[WC_IS_COMPONENT].v[cidx];
             const weft_ctype *cty = wc_type(a, ct);
-            for (uint32_t k = 0; k < cty->nimports; k++) {
-                const wc_decl *im = &cty->imports[k];
-                uint32_t j;
-                for (j = 0; j < nargs; j++)
-                    if (!strcmp(df->args[j].name, im->name))
-                        break;
-                if (j == nargs)
-                    return wu_error(d->err, WEFT_INVALID, at, "missing import named `%s`", im->name);
-                if (sort_to_space(im->sort) != df->args[j].space)
-                    return wu_error(d->err, WEFT_INVALID, at, "type mismatch for import `%s`: expected %s",
-                                    im->name, space_name(sort_to_space(im->sort)));
-                char why[160];
-                if (im->sort == WC_SORT_FUNC) {
-                    wc_tid got = s->sp[WC_IS_FUNC].v[df->args[j].idx];
-                    if (!wc_type_equal(a, got, a, im->type))
-                        return wu_error(d->err, WEFT_INVALID, at, "type mismatch for import `%s`: function types differ",
-                                        im->name, "");
-                }
-                if (im->sort == WC_SORT_CORE_MODULE)
-                    TRY(module_subtype(d, at, im->name, s->sp[WC_IS_CORE_MODULE].v[df->args[j].idx], im->type));
-                if (im->sort == WC_SORT_TYPE) {
-                    wc_tid got = s->sp[WC_IS_TYPE].v[df->args[j].idx];
-                    const weft_ctype *wt = wc_type(a, im->type);
-                    if (wt->kind == WC_K_RESOURCE) {
-                        if (wc_type(a, got)->kind != WC_K_RESOURCE)
-                            return wu_error(d->err, WEFT_INVALID, at,
-                                            "type mismatch for import `%s`: expected resource, found %s",
-                                            im->name, kind_word(wc_type(a, got)));
-                    } else if (!vtype_same(a, im->type, got, why, sizeof why, 0)) {
-                        return wu_error(d->err, WEFT_INVALID, at, "type mismatch for import `%s`: %s",
-                                        im->name, why);
-                    }
-                }
-                if (im->sort == WC_SORT_INSTANCE) {
-                    wc_tid got = s->sp[WC_IS_INSTANCE].v[df->args[j].idx];
-                    const weft_ctype *want = wc_type(a, im->type);
-                    for (uint32_t q = 0; q < want->nexports; q++) {
-                        const wc_decl *we = &want->exports[q];
-                        const wc_decl *ge = inst_export(a, got, we->name);
-                        if (!ge || ge->sort != we->sort)
-                            return wu_error(d->err, WEFT_INVALID, at,
-                                            "type mismatch for import `%s`: missing expected export `%s`",
-                                            im->name, we->name);
-                        if (we->sort == WC_SORT_FUNC && !wc_type_equal(a, ge->type, a, we->type))
-                            return wu_error(d->err, WEFT_INVALID, at,
-                                            "type mismatch for import `%s`: export `%s` has a different type",
-                                            im->name, we->name);
-                    }
-                }
-            }
+            rsubst map;
+            memset(&map, 0, sizeof map);
+            weft_status cst = check_instantiate_args(d, s, at, cty, df, &map);
+            /* the instance's exports see the supplied resources */
+            wc_tid subst_ct = ct;
+            if (!cst)
+                cst = subst_type(d, ct, &map, &subst_ct, 0);
+            wu_free(d->e, map.from, 0);
+            wu_free(d->e, map.to, 0);
+            TRY(cst);
+            cty = wc_type(a, subst_ct);
             /* the instance type: the component's exports */
             wc_tid it;
             TRY(new_type(d, WC_K_INSTANCE, &it));

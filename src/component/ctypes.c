@@ -388,10 +388,13 @@ static bool resource_eq(const wc_types *a, wc_tid x, const wc_types *b, wc_tid y
     const weft_ctype *rx = a->v[x], *ry = b->v[y];
     if (rx->kind != WC_K_RESOURCE || ry->kind != WC_K_RESOURCE)
         return a == b && x == y;
-    /* Validation does not substitute supplied resource types for imported
-     * ones, so any two resource types are taken as compatible here; their
-     * identity is checked at run time, where handles carry their type. */
-    return true;
+    /* Within one component resources are the same when they share an
+     * identity. Across components (the run-time linker comparing an import
+     * with another component's export) resource ids are unrelated: the
+     * identity is then checked at run time, where handles carry their type. */
+    if (a != b)
+        return true;
+    return rx->resource_id == ry->resource_id;
 }
 
 static bool eq_rec(const wc_types *a, wc_tid x, const wc_types *b, wc_tid y, unsigned depth)
