@@ -1238,6 +1238,7 @@ static weft_status read_externtype(cdec *d, scope *s, uint8_t *space, wc_tid *ty
             ty->rep = WEFT_I32;
             ty->dtor = -1;
             ty->resource_id = d->c->nresource_ids++;
+            ty->abstract = true;
             d->last_fresh_resource = *type;
         } else {
             return bad(d, at, "malformed type bound%s", "");
@@ -2709,6 +2710,69 @@ static weft_status subst_type(cdec *d, wc_tid t, const rsubst *m, wc_tid *out, i
     return WEFT_OK;
 }
 
+static weft_status subst_add(cdec *d, rsubst *m, uint32_t from, uint32_t to);
+
+/* Importing an instance type makes the abstract resources it declares
+ * (and those of its instance-typed exports) fresh identities: two imports
+ * of one instance type have distinct resources. */
+static weft_status freshen_instance(cdec *d, wc_tid t, wc_tid *out, int depth)
+{
+    wc_types *a = &d->c->types;
+    *out = t;
+    if (t == WC_NONE || t >= a->n || depth > 32 || wc_type(a, t)->kind != WC_K_INSTANCE)
+        return WEFT_OK;
+    rsubst m;
+    memset(&m, 0, sizeof m);
+    weft_status st = WEFT_OK;
+    const weft_ctype *ty = wc_type(a, t);
+    for (uint32_t i = 0; i < ty->nexports && !st; i++) {
+        const wc_decl *dcl = &wc_type(a, t)->exports[i];
+        if (dcl->sort != WC_SORT_TYPE)
+            continue;
+        const weft_ctype *rt = wc_type(a, dcl->type);
+        if (rt->kind == WC_K_RESOURCE && rt->abstract)
+            st = subst_add(d, &m, rt->resource_id, d->c->nresource_ids++);
+    }
+    wc_tid nt = t;
+    if (!st && m.n)
+        st = subst_type(d, t, &m, &nt, 0);
+    wu_free(d->e, m.from, 0);
+    wu_free(d->e, m.to, 0);
+    TRY(st);
+    /* instance-typed exports get their own fresh resources */
+    const weft_ctype *nty = wc_type(a, nt);
+    wc_decl *ex = NULL;
+    for (uint32_t i = 0; i < nty->nexports; i++) {
+        const wc_decl *dcl = &wc_type(a, nt)->exports[i];
+        if (dcl->sort != WC_SORT_INSTANCE)
+            continue;
+        wc_tid ft;
+        TRY(freshen_instance(d, dcl->type, &ft, depth + 1));
+        if (ft == dcl->type)
+            continue;
+        if (!ex) {
+            uint32_t n = wc_type(a, nt)->nexports;
+            ex = perm_alloc(d, (n + 1) * sizeof(wc_decl));
+            if (!ex)
+                return nomem(d);
+            memcpy(ex, wc_type(a, nt)->exports, n * sizeof(wc_decl));
+        }
+        ex[i].type = ft;
+    }
+    if (ex) {
+        wc_tid c;
+        TRY(new_type(d, WC_K_INSTANCE, &c));
+        weft_ctype *dst = wc_type(a, c);
+        dst->nexports = wc_type(a, nt)->nexports;
+        dst->exports = ex;
+        dst->nimports = wc_type(a, nt)->nimports;
+        dst->imports = wc_type(a, nt)->imports;
+        nt = c;
+    }
+    *out = nt;
+    return WEFT_OK;
+}
+
 static weft_status subst_add(cdec *d, rsubst *m, uint32_t from, uint32_t to)
 {
     if (!grow(d, (void **)&m->from, m->n, &m->cap, sizeof(uint32_t)) ||
@@ -3113,8 +3177,10 @@ static weft_status sec_import(cdec *d, scope *s)
             TRY(name_decl_type(d, s, &t, NAMED_IMPORT, fresh));
             TRY(name_resource(d, s, true, name, t));
         }
-        else if (space == WC_IS_INSTANCE)
+        else if (space == WC_IS_INSTANCE) {
+            TRY(freshen_instance(d, t, &t, 0));
             TRY(named_copy(d, s, t, NAMED_IMPORT, &t));
+        }
         wc_def *df;
         TRY(add_def(d, s->comp, &df));
         df->op = WC_D_IMPORT;

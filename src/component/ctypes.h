@@ -54,6 +54,7 @@ struct weft_ctype {
     uint8_t rep;              /* core value type of the representation */
     int64_t dtor;             /* core func index of the destructor, or -1 */
     uint32_t resource_id;     /* unique per definition within the root component */
+    bool abstract;            /* a (sub resource) bound: fresh at each import */
     /* canonical ABI (value types) */
     uint32_t size, align;
     uint8_t nflat;            /* or WC_FLAT_OVER */
