@@ -2916,6 +2916,10 @@ static weft_status sec_instance(cdec *d, scope *s)
             weft_status cst = check_instantiate_args(d, s, at, cty, df, &map);
             /* the instance's exports see the supplied resources */
             wc_tid subst_ct = ct;
+            /* resources defined inside the child are new in every instance */
+            const wc_comp *child = s->comps[cidx];
+            for (uint32_t q = 0; !cst && child && q < child->nlocal_res; q++)
+                cst = subst_add(d, &map, child->local_res[q], d->c->nresource_ids++);
             if (!cst)
                 cst = subst_type(d, ct, &map, &subst_ct, 0);
             wu_free(d->e, map.from, 0);
@@ -3397,6 +3401,18 @@ static weft_status decode_component(cdec *d, scope *parent, size_t end, wc_comp 
     if (!st)
         for (int i = 0; i < WC_IS_COUNT; i++)
             c->count[i] = s.sp[i].n;
+    if (!st) {
+        /* remember the resources defined here: each instance makes them fresh */
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < s.nnamed; i++)
+            n += (s.named_bits[i] & NAMED_LOCAL) != 0;
+        c->local_res = perm_alloc(d, (n + 1) * sizeof(uint32_t));
+        if (!c->local_res)
+            st = nomem(d);
+        for (uint32_t i = 0; !st && i < s.nnamed; i++)
+            if (s.named_bits[i] & NAMED_LOCAL)
+                c->local_res[c->nlocal_res++] = wc_type(&d->c->types, s.named_ids[i])->resource_id;
+    }
     scope_free(d, &s);
     d->depth--;
     return st;

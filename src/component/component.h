@@ -84,6 +84,8 @@ struct wc_comp {
     uint32_t count[WC_IS_COUNT];   /* final size of each index space */
     wc_extern *imports, *exports;
     uint32_t nimports, nexports, cap_imports, cap_exports;
+    uint32_t *local_res;           /* resource identities defined here */
+    uint32_t nlocal_res;
     wc_comp **children;            /* nested components, for freeing */
     uint32_t nchildren, cap_children;
 };
