@@ -754,7 +754,9 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
         return push_item(R, df->space, it);
     }
     case WC_D_ALIAS_OUTER:
-        if (df->space == WC_IS_TYPE) {
+        if (df->space == WC_IS_CORE_TYPE) {
+            return WEFT_OK;  /* core types have no run-time value */
+        } else if (df->space == WC_IS_TYPE) {
             it.type = df->type;
         } else if ((df->space == WC_IS_COMPONENT && df->comp) ||
                    (df->space == WC_IS_CORE_MODULE && !(df->module & 0x80000000u))) {
