@@ -2575,8 +2575,10 @@ static const char *kind_word(const weft_ctype *t)
 /* Resource identities of the instantiated component's imports, mapped to
  * the supplied ones while an instantiation is checked. */
 typedef struct rsubst {
-    uint32_t *from, *to;
+    uint32_t *from, *to;          /* resource identities */
     uint32_t n, cap, cap_to;
+    wc_tid *tfrom, *tto;          /* whole types (eq-bounded type imports) */
+    uint32_t nt, cap_tf, cap_tt;
 } rsubst;
 
 static bool resource_is_bound(const rsubst *m, uint32_t id)
@@ -2735,8 +2737,13 @@ static weft_status subst_type(cdec *d, wc_tid t, const rsubst *m, wc_tid *out, i
 {
     wc_types *a = &d->c->types;
     *out = t;
-    if (t == WC_NONE || t < WC_NPRIM || t >= a->n || m->n == 0 || depth > 64)
+    if (t == WC_NONE || t < WC_NPRIM || t >= a->n || (m->n == 0 && m->nt == 0) || depth > 64)
         return WEFT_OK;
+    for (uint32_t i = 0; i < m->nt; i++)
+        if (m->tfrom[i] == t) {
+            *out = m->tto[i];
+            return WEFT_OK;
+        }
     const weft_ctype *ty = wc_type(a, t);
     uint8_t kind = ty->kind;
     wc_tid elem = ty->elem, err = ty->err, ne = elem, nerr = err;
@@ -2967,6 +2974,13 @@ static weft_status check_instantiate_args(cdec *d, scope *s, size_t at, const we
             } else if (!vtype_same(a, im->type, got, why, sizeof why, 0, map)) {
                 return wu_error(d->err, WEFT_INVALID, at, "type mismatch for import `%s`: %s",
                                 im->name, why);
+            } else if (im->type != got) {
+                /* the child's view of the type becomes the supplied one */
+                if (!grow(d, (void **)&map->tfrom, map->nt, &map->cap_tf, sizeof(wc_tid)) ||
+                    !grow(d, (void **)&map->tto, map->nt, &map->cap_tt, sizeof(wc_tid)))
+                    return nomem(d);
+                map->tfrom[map->nt] = im->type;
+                map->tto[map->nt++] = got;
             }
             break;
         }
@@ -3058,6 +3072,8 @@ static weft_status sec_instance(cdec *d, scope *s)
                 cst = subst_type(d, ct, &map, &subst_ct, 0);
             wu_free(d->e, map.from, 0);
             wu_free(d->e, map.to, 0);
+            wu_free(d->e, map.tfrom, 0);
+            wu_free(d->e, map.tto, 0);
             TRY(cst);
             cty = wc_type(a, subst_ct);
             /* the instance type: the component's exports */
@@ -3370,8 +3386,17 @@ static weft_status sec_export(cdec *d, scope *s)
             if (space == WC_IS_TYPE && wc_type(a, et)->kind == WC_K_RESOURCE &&
                 wc_type(a, t)->kind != WC_K_RESOURCE)
                 return inval(d, eat, "export type annotation does not match%s", "");
-            if (space != WC_IS_TYPE || wc_type(a, et)->kind != WC_K_RESOURCE)
-                t = et;
+            if (space == WC_IS_INSTANCE) {
+                /* an up-cast: the ascribed instance may only forget exports */
+                const weft_ctype *want = wc_type(a, et);
+                for (uint32_t q = 0; q < want->nexports; q++) {
+                    const wc_decl *ge = inst_export(a, t, want->exports[q].name);
+                    if (!ge || ge->sort != want->exports[q].sort)
+                        return inval(d, eat, "ascribed type of export is not compatible with the instance%s", "");
+                }
+            }
+            /* (a (sub resource) ascription hides the resource's identity) */
+            t = et;
         }
         if (space == WC_IS_FUNC) {
             const weft_ctype *ft = wc_type(a, t);
