@@ -9,6 +9,8 @@
 typedef struct wc_rinst wc_rinst;
 typedef struct wc_coreinst wc_coreinst;
 
+typedef struct wc_env wc_env;
+
 typedef struct wc_item {
     union {
         weft_func *core_func;
@@ -23,7 +25,17 @@ typedef struct wc_item {
         weft_resource_type *res;
     } u;
     wc_tid type;   /* types: the arena id; funcs: unused */
+    const wc_env *env;  /* components: the instantiation they were defined in */
 } wc_item;
+
+/* The index spaces of one instantiation, kept as long as the store: a
+ * component defined in it captures them, and its outer aliases resolve
+ * against them wherever it is later instantiated. */
+struct wc_env {
+    const wc_env *parent;      /* where this instantiation's component was defined */
+    wc_item *sp[WC_IS_COUNT];
+    uint32_t n[WC_IS_COUNT];
+};
 
 /* A core instance: a module instance, or a bag of core exports. */
 struct wc_coreinst {
@@ -523,12 +535,10 @@ static weft_trap_kind resource_builtin(weft_caller *caller, void *user, const we
 /* ---------------------------------------------------------------- */
 
 typedef struct irun {
-    const struct irun *parent;   /* the instantiation this one runs inside */
+    wc_env *env;                 /* this instantiation's index spaces */
     weft_store *st;
     const weft_component *C;
     const wc_types *types;
-    wc_item *sp[WC_IS_COUNT];
-    uint32_t n[WC_IS_COUNT];
     wc_cinst *cinst;
     weft_resource_type **rtypes;
     weft_error *err;
@@ -551,13 +561,13 @@ static weft_status push_item(irun *R, uint8_t space, wc_item it)
 {
     if (space == WC_IS_CORE_TYPE || space == WC_IS_VALUE)
         return WEFT_OK;
-    R->sp[space][R->n[space]++] = it;
+    R->env->sp[space][R->env->n[space]++] = it;
     return WEFT_OK;
 }
 
 static weft_status instantiate(weft_store *st, const weft_component *C, const wc_comp *comp,
                                const wc_item *imports, wc_rinst **out, wc_cinst **cinst_out,
-                               weft_error *err, uint32_t depth, const irun *parent);
+                               weft_error *err, uint32_t depth, const wc_env *outer);
 
 static void bind_resource(irun *R, wc_tid t, weft_resource_type *res)
 {
@@ -608,11 +618,11 @@ static weft_status opts_of(irun *R, const wc_optsdef *d, wc_opts *o)
     memset(o, 0, sizeof *o);
     o->encoding = d->encoding;
     if (d->memory >= 0)
-        o->memory = R->sp[WC_IS_CORE_MEMORY][d->memory].u.memory;
+        o->memory = R->env->sp[WC_IS_CORE_MEMORY][d->memory].u.memory;
     if (d->realloc >= 0)
-        o->realloc = R->sp[WC_IS_CORE_FUNC][d->realloc].u.core_func;
+        o->realloc = R->env->sp[WC_IS_CORE_FUNC][d->realloc].u.core_func;
     if (d->post_return >= 0)
-        o->post_return = R->sp[WC_IS_CORE_FUNC][d->post_return].u.core_func;
+        o->post_return = R->env->sp[WC_IS_CORE_FUNC][d->post_return].u.core_func;
     return WEFT_OK;
 }
 
@@ -629,7 +639,7 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
         it.u.module = R->C->modules[df->module];
         return push_item(R, WC_IS_CORE_MODULE, it);
     case WC_D_CORE_INSTANTIATE: {
-        const weft_module *m = R->sp[WC_IS_CORE_MODULE][df->a].u.module;
+        const weft_module *m = R->env->sp[WC_IS_CORE_MODULE][df->a].u.module;
         uint32_t nim = weft_module_import_count(m);
         weft_extern *ext = wu_alloc(st->engine, (nim + 1) * sizeof *ext);
         if (!ext)
@@ -642,7 +652,7 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
             for (j = 0; j < df->nargs; j++)
                 if (!strcmp(df->args[j].name, d.module))
                     break;
-            if (j == df->nargs || !coreinst_get(R->sp[WC_IS_CORE_INSTANCE][df->args[j].idx].u.core_inst,
+            if (j == df->nargs || !coreinst_get(R->env->sp[WC_IS_CORE_INSTANCE][df->args[j].idx].u.core_inst,
                                                 d.name, &ext[i]))
                 s = wu_error(err, WEFT_UNLINKABLE, WEFT_NO_OFFSET,
                              "core module import \"%s\" \"%s\" is not provided", d.module, d.name);
@@ -671,7 +681,7 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
             return nomem_err(err);
         for (uint32_t i = 0; i < df->nargs; i++) {
             ci->names[i] = df->args[i].name;
-            const wc_item *src = &R->sp[df->args[i].space][df->args[i].idx];
+            const wc_item *src = &R->env->sp[df->args[i].space][df->args[i].idx];
             weft_extern *e = &ci->items[i];
             e->kind = (weft_externkind)df->args[i].space;  /* core sorts 0..3 */
             switch (df->args[i].space) {
@@ -686,9 +696,11 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
     }
     case WC_D_COMPONENT:
         it.u.comp = df->comp;
+        it.env = R->env;
         return push_item(R, WC_IS_COMPONENT, it);
     case WC_D_INSTANTIATE: {
-        const wc_comp *child = R->sp[WC_IS_COMPONENT][df->a].u.comp;
+        const wc_comp *child = R->env->sp[WC_IS_COMPONENT][df->a].u.comp;
+        const wc_env *child_env = R->env->sp[WC_IS_COMPONENT][df->a].env;
         if (!child)
             return wu_error(err, WEFT_UNSUPPORTED, WEFT_NO_OFFSET,
                             "instantiating an imported component is not supported");
@@ -698,13 +710,13 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
         for (uint32_t i = 0; i < child->nimports; i++) {
             for (uint32_t j = 0; j < df->nargs; j++)
                 if (!strcmp(df->args[j].name, child->imports[i].name)) {
-                    args[i] = R->sp[df->args[j].space][df->args[j].idx];
+                    args[i] = R->env->sp[df->args[j].space][df->args[j].idx];
                     break;
                 }
         }
         wc_rinst *ri = NULL;
         wc_cinst *ci = NULL;
-        weft_status s = instantiate(st, R->C, child, args, &ri, &ci, err, depth + 1, R);
+        weft_status s = instantiate(st, R->C, child, args, &ri, &ci, err, depth + 1, child_env);
         wu_free(st->engine, args, 0);
         if (s)
             return s;
@@ -718,14 +730,14 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
         for (uint32_t i = 0; i < df->nargs; i++) {
             ri->names[i] = df->args[i].name;
             ri->spaces[i] = df->args[i].space;
-            ri->items[i] = R->sp[df->args[i].space][df->args[i].idx];
+            ri->items[i] = R->env->sp[df->args[i].space][df->args[i].idx];
         }
         ri->n = df->nargs;
         it.u.inst = ri;
         return push_item(R, WC_IS_INSTANCE, it);
     }
     case WC_D_ALIAS_EXPORT: {
-        const wc_rinst *ri = R->sp[WC_IS_INSTANCE][df->a].u.inst;
+        const wc_rinst *ri = R->env->sp[WC_IS_INSTANCE][df->a].u.inst;
         const wc_item *src = ri ? rinst_get(ri, df->name, df->space) : NULL;
         if (!src)
             return wu_error(err, WEFT_UNLINKABLE, WEFT_NO_OFFSET,
@@ -742,7 +754,7 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
     }
     case WC_D_ALIAS_CORE_EXPORT: {
         weft_extern e;
-        if (!coreinst_get(R->sp[WC_IS_CORE_INSTANCE][df->a].u.core_inst, df->name, &e))
+        if (!coreinst_get(R->env->sp[WC_IS_CORE_INSTANCE][df->a].u.core_inst, df->name, &e))
             return wu_error(err, WEFT_UNLINKABLE, WEFT_NO_OFFSET,
                             "core instance has no export `%s`", df->name);
         switch (df->space) {
@@ -758,23 +770,24 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
             return WEFT_OK;  /* core types have no run-time value */
         } else if (df->space == WC_IS_TYPE) {
             it.type = df->type;
-        } else if ((df->space == WC_IS_COMPONENT && df->comp) ||
-                   (df->space == WC_IS_CORE_MODULE && !(df->module & 0x80000000u))) {
-            if (df->space == WC_IS_COMPONENT)
-                it.u.comp = df->comp;
-            else
-                it.u.module = R->C->modules[df->module];
         } else {
-            /* an item the enclosing component imported: take it from the
-             * enclosing instantiation */
-            const irun *P = R;
+            /* modules and components: take the item from the instantiation
+             * the alias points out to (it captured imported ones too) */
+            const wc_env *P = R->env;
             for (uint32_t k = 0; k < df->outer_count && P; k++)
                 P = P->parent;
-            if (!P || df->outer_idx >= P->n[df->space])
+            if (P && df->outer_idx < P->n[df->space]) {
+                it = P->sp[df->space][df->outer_idx];
+            } else if (df->space == WC_IS_COMPONENT && df->comp) {
+                it.u.comp = df->comp;
+                it.env = P;
+            } else if (df->space == WC_IS_CORE_MODULE && !(df->module & 0x80000000u)) {
+                it.u.module = R->C->modules[df->module];
+            } else {
                 return wu_error(err, WEFT_UNSUPPORTED, WEFT_NO_OFFSET,
                                 "outer alias of an imported %s outside its enclosing instantiation",
                                 df->space == WC_IS_COMPONENT ? "component" : "core module");
-            it = P->sp[df->space][df->outer_idx];
+            }
         }
         return push_item(R, df->space, it);
     case WC_D_TYPE: {
@@ -786,7 +799,7 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
                 return nomem_err(err);
             rt->name = "resource";
             rt->impl = R->cinst;
-            rt->dtor = ty->dtor >= 0 ? R->sp[WC_IS_CORE_FUNC][ty->dtor].u.core_func : NULL;
+            rt->dtor = ty->dtor >= 0 ? R->env->sp[WC_IS_CORE_FUNC][ty->dtor].u.core_func : NULL;
             it.u.res = rt;
             bind_resource(R, df->type, rt);
         }
@@ -801,7 +814,7 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
         f->kind = CF_LIFTED;
         f->types = R->types;
         f->type = df->type;
-        f->core = R->sp[WC_IS_CORE_FUNC][df->a].u.core_func;
+        f->core = R->env->sp[WC_IS_CORE_FUNC][df->a].u.core_func;
         opts_of(R, &df->opts, &f->opts);
         f->cinst = R->cinst;
         f->rtypes = R->rtypes;
@@ -813,7 +826,7 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
         wc_lowered *L = new_obj(st, sizeof *L, NULL);
         if (!L)
             return nomem_err(err);
-        L->callee = R->sp[WC_IS_FUNC][df->a].u.func;
+        L->callee = R->env->sp[WC_IS_FUNC][df->a].u.func;
         L->types = R->types;
         L->type = df->type;
         opts_of(R, &df->opts, &L->opts);
@@ -851,7 +864,7 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
         if (!b)
             return nomem_err(err);
         b->cinst = R->cinst;
-        b->rt = R->sp[WC_IS_TYPE][df->a].u.res;
+        b->rt = R->env->sp[WC_IS_TYPE][df->a].u.res;
         b->rtypes = R->rtypes;
         b->nrtypes = R->C->nresource_ids;
         b->types = R->types;
@@ -876,7 +889,7 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
         return push_item(R, df->space, it);
     }
     case WC_D_EXPORT: {
-        it = R->sp[df->space][df->a];
+        it = R->env->sp[df->space][df->a];
         exports->names[exports->n] = df->name;
         exports->spaces[exports->n] = df->space;
         exports->items[exports->n] = it;
@@ -889,13 +902,16 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
 
 static weft_status instantiate(weft_store *st, const weft_component *C, const wc_comp *comp,
                                const wc_item *imports, wc_rinst **out, wc_cinst **cinst_out,
-                               weft_error *err, uint32_t depth, const irun *parent)
+                               weft_error *err, uint32_t depth, const wc_env *outer)
 {
     if (depth > 32)
         return wu_error(err, WEFT_LIMIT, WEFT_NO_OFFSET, "components nested too deeply");
     irun R;
     memset(&R, 0, sizeof R);
-    R.parent = parent;
+    R.env = store_alloc(st, sizeof(wc_env));
+    if (!R.env)
+        return nomem_err(err);
+    R.env->parent = outer;
     R.st = st;
     R.C = C;
     R.types = &C->types;
@@ -907,8 +923,8 @@ static weft_status instantiate(weft_store *st, const weft_component *C, const wc
     R.cinst->may_leave = true;
     weft_status s = WEFT_OK;
     for (int i = 0; i < WC_IS_COUNT && !s; i++) {
-        R.sp[i] = wu_alloc(st->engine, (comp->count[i] + 1) * sizeof(wc_item));
-        if (!R.sp[i])
+        R.env->sp[i] = store_alloc(st, (comp->count[i] + 1) * sizeof(wc_item));
+        if (!R.env->sp[i])
             s = nomem_err(err);
     }
     wc_rinst *ex = NULL;
@@ -920,8 +936,6 @@ static weft_status instantiate(weft_store *st, const weft_component *C, const wc
     uint32_t nimport = 0;
     for (uint32_t i = 0; i < comp->ndefs && !s; i++)
         s = run_def(&R, &comp->defs[i], imports, &nimport, ex, depth);
-    for (int i = 0; i < WC_IS_COUNT; i++)
-        wu_free(st->engine, R.sp[i], 0);
     if (s)
         return s;
     *out = ex;

@@ -7,7 +7,7 @@
  * header keeps the block aligned for any type. */
 #define WU_HDR 16u
 
-void *wu_alloc(const weft_engine *e, size_t size)
+void *wu_alloc_raw(const weft_engine *e, size_t size)
 {
     if (size > SIZE_MAX - WU_HDR)
         return NULL;
@@ -15,8 +15,15 @@ void *wu_alloc(const weft_engine *e, size_t size)
     if (!p)
         return NULL;
     memcpy(p, &size, sizeof size);
-    memset(p + WU_HDR, 0, size);
     return p + WU_HDR;
+}
+
+void *wu_alloc(const weft_engine *e, size_t size)
+{
+    uint8_t *p = wu_alloc_raw(e, size);
+    if (p)
+        memset(p, 0, size);
+    return p;
 }
 
 static size_t block_size(const void *p)

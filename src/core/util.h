@@ -18,6 +18,7 @@ struct weft_engine {
  * hook always receives the exact old size). wu_realloc does not zero the
  * grown part. */
 void *wu_alloc(const weft_engine *e, size_t size);          /* zeroed */
+void *wu_alloc_raw(const weft_engine *e, size_t size);      /* not zeroed */
 void *wu_realloc(const weft_engine *e, void *p, size_t old_size, size_t new_size);
 void wu_free(const weft_engine *e, void *p, size_t size);
 #define WU_NEW_ARRAY(e, type, n) ((type *)wu_alloc((e), sizeof(type) * (size_t)(n)))

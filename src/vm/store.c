@@ -828,7 +828,8 @@ static bool ensure_stacks(weft_store *st)
     if (st->stack)
         return true;
     const weft_engine *e = st->engine;
-    st->stack = WU_NEW_ARRAY(e, wv_slot, e->cfg.stack_slots);
+    /* not zeroed: frames zero their own locals on entry */
+    st->stack = wu_alloc_raw(e, sizeof(wv_slot) * (size_t)e->cfg.stack_slots);
     st->frames = WU_NEW_ARRAY(e, wv_frame, (size_t)e->cfg.max_call_depth + 1);
     if (!st->stack || !st->frames) {
         wu_free(e, st->stack, 0);
