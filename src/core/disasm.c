@@ -3,7 +3,7 @@
 
 /* Operand formats: one letter per operand unit group.
  *   s slot, w u32 (2 units), q u64 (4 units), r rel (2 units),
- *   o a 16-bit opcode, t br_table (u32 n then n+1 rels). */
+ *   o a 16-bit opcode, h a u16 immediate, t br_table (u32 n then n+1 rels). */
 static const char *const formats[OPC_COUNT_] = {
 #define OP_SPECIAL(N, s) [OPC_##N] = NULL,
 #define OP_BIN(N, c, ti, to, vi, vo, e) [OPC_##N] = "sss", WM_IMMV_##vi([OPC_##N##_I] = "ssw",)
@@ -49,6 +49,10 @@ static const char *format_of(uint16_t op)
     case OPC_TABLE_SIZE: return "sw";
     case OPC_TABLE_GROW: case OPC_TABLE_FILL: return "sssw";
     case OPC_TABLE_COPY: case OPC_TABLE_INIT: return "sssww";
+    case OPC_I32_ADD_SHL: return "sssh";
+    case OPC_I32_SHR_U_AND_I: return "shw";
+    case OPC_I32_LOAD_X: case OPC_I32_LOAD8_S_X: case OPC_I32_LOAD8_U_X:
+    case OPC_I32_LOAD16_S_X: case OPC_I32_LOAD16_U_X: case OPC_I64_LOAD_X: return "ssshw";
     }
     return NULL;
 }
@@ -65,7 +69,7 @@ uint32_t wm_instr_length(const uint16_t *code, uint32_t at, uint32_t len)
     uint32_t n = 1;
     for (const char *p = f; *p; p++) {
         switch (*p) {
-        case 's': case 'o': n += 1; break;
+        case 's': case 'o': case 'h': n += 1; break;
         case 'w': case 'r': n += 2; break;
         case 'q': n += 4; break;
         case 't': {
@@ -104,6 +108,7 @@ void wm_disasm(const uint16_t *code, uint32_t start, uint32_t end,
             case 's': k += wu_fmt(line + k, sizeof line - k, " s%u", code[p]); p += 1; break;
             case 'o': k += wu_fmt(line + k, sizeof line - k, " %s",
                                   code[p] < OPC_COUNT_ ? wm_opcode_names[code[p]] : "?"); p += 1; break;
+            case 'h': k += wu_fmt(line + k, sizeof line - k, " %u", code[p]); p += 1; break;
             case 'w': k += wu_fmt(line + k, sizeof line - k, " %u", w); p += 2; break;
             case 'q': {
                 uint64_t q = w | (uint64_t)((uint32_t)code[p + 2] | (uint32_t)code[p + 3] << 16) << 32;

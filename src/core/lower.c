@@ -545,6 +545,20 @@ static bool needs_materialize(const wl_ctx *L)
     return false;
 }
 
+/* True when the instruction just emitted wrote v, an operand-stack
+ * temporary in its home slot; *at gets its position. Such a temporary is
+ * read only by the instruction that pops it, so the two can be replaced by
+ * one fused instruction that does not write it. */
+static bool last_wrote(const wl_ctx *L, const wl_val *v, uint32_t *at)
+{
+    if (!live(L) || !L->last_valid || L->last_end != pos(L) || L->oom)
+        return false;
+    if (v->is_const || v->slot != v->home || (*L->code)[L->last_dst] != v->home)
+        return false;
+    *at = L->last_dst - 1;
+    return true;
+}
+
 /* If the instruction just emitted computed cond with a comparison (or
  * eqz), replaces it with a compare-and-branch that jumps when cond is
  * when_true. The caller then emits the rel field. */
@@ -610,9 +624,23 @@ static bool commutative(uint16_t op)
 /* Emits a binary op, folding a constant operand into the _I form. */
 static void emit_binop(wl_ctx *L, const wl_opinfo *oi, uint16_t dst, wl_val *a, wl_val *b)
 {
+    uint32_t at;
     if (oi->imm && b->is_const && imm_fits(oi->tin, b->cval)) {
         if (a->is_const)
             materialize(L, a);
+        if (oi->op == OPC_I32_AND && last_wrote(L, a, &at) &&
+            (*L->code)[at] == OPC_I32_SHR_U_I) {
+            /* (x >> k) & mask */
+            uint16_t x = (*L->code)[at + 2];
+            uint32_t k = get32(L, at + 3) & 31;
+            *L->len = at;
+            simple_op(L, OPC_I32_SHR_U_AND_I, dst);
+            e16(L, x);
+            e16(L, k);
+            e32(L, (uint32_t)b->cval);
+            end_simple(L);
+            return;
+        }
         simple_op(L, oi->op + 1u, dst);
         e16(L, a->slot);
         e32(L, (uint32_t)b->cval);
@@ -626,6 +654,25 @@ static void emit_binop(wl_ctx *L, const wl_opinfo *oi, uint16_t dst, wl_val *a, 
             materialize(L, a);
         if (b->is_const)
             materialize(L, b);
+        if (oi->op == OPC_I32_ADD) {
+            /* a + (x << k), either operand order */
+            wl_val *t = NULL, *o = NULL;
+            if (last_wrote(L, b, &at) && (*L->code)[at] == OPC_I32_SHL_I)
+                t = b, o = a;
+            else if (last_wrote(L, a, &at) && (*L->code)[at] == OPC_I32_SHL_I)
+                t = a, o = b;
+            if (t && o->slot != t->home) {
+                uint16_t x = (*L->code)[at + 2];
+                uint32_t k = get32(L, at + 3) & 31;
+                *L->len = at;
+                simple_op(L, OPC_I32_ADD_SHL, dst);
+                e16(L, o->slot);
+                e16(L, x);
+                e16(L, k);
+                end_simple(L);
+                return;
+            }
+        }
         simple_op(L, oi->op, dst);
         e16(L, a->slot);
         e16(L, b->slot);
@@ -1256,6 +1303,20 @@ static weft_status op_prefix_fc(wl_ctx *L)
 
 /* ---------------- the instruction loop ---------------- */
 
+/* The base + (index << k) form of a load, or 0. */
+static uint16_t load_x_op(uint16_t op)
+{
+    switch (op) {
+    case OPC_I32_LOAD: return OPC_I32_LOAD_X;
+    case OPC_I32_LOAD8_S: return OPC_I32_LOAD8_S_X;
+    case OPC_I32_LOAD8_U: return OPC_I32_LOAD8_U_X;
+    case OPC_I32_LOAD16_S: return OPC_I32_LOAD16_S_X;
+    case OPC_I32_LOAD16_U: return OPC_I32_LOAD16_U_X;
+    case OPC_I64_LOAD: return OPC_I64_LOAD_X;
+    }
+    return 0;
+}
+
 static weft_status lower_body(wl_ctx *L)
 {
     weft_module *m = L->m;
@@ -1296,7 +1357,21 @@ static weft_status lower_body(wl_ctx *L)
             TRY(pop(L, WEFT_I32, &a));
             uint16_t dst = next_home(L);
             if (live(L)) {
-                if (mem == 0) {
+                uint32_t at;
+                uint16_t xop = load_x_op(oi->op);
+                if (mem == 0 && xop && last_wrote(L, &a, &at) &&
+                    ((*L->code)[at] == OPC_I32_ADD || (*L->code)[at] == OPC_I32_ADD_SHL)) {
+                    /* the address is base + (index << k) */
+                    uint16_t base = (*L->code)[at + 2], idx = (*L->code)[at + 3];
+                    uint16_t k = (*L->code)[at] == OPC_I32_ADD ? 0 : (*L->code)[at + 4];
+                    *L->len = at;
+                    simple_op(L, xop, dst);
+                    e16(L, base);
+                    e16(L, idx);
+                    e16(L, k);
+                    e32(L, off);
+                    end_simple(L);
+                } else if (mem == 0) {
                     simple_op(L, oi->op, dst);
                     e16(L, a.slot);
                     e32(L, off);

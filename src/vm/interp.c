@@ -640,6 +640,37 @@ do_tail_call:
         NEXT();
     }
 
+    /* fused forms; shift counts are below 32 (masked by lowering) */
+    CASE(I32_ADD_SHL) {
+        S(1).i32 = S(2).i32 + (S(3).i32 << ip[4]);
+        ip += 5;
+        NEXT();
+    }
+    CASE(I32_SHR_U_AND_I) {
+        S(1).i32 = (S(2).i32 >> ip[3]) & U32(4);
+        ip += 6;
+        NEXT();
+    }
+#define LOAD_X(N, vo, ctype, size)                                            \
+    CASE(N##_X) {                                                             \
+        uint64_t ea = (uint64_t)(uint32_t)(S(2).i32 + (S(3).i32 << ip[4])) +   \
+                      U32(5);                                                 \
+        if (WU_UNLIKELY(ea + (size) > msize))                                 \
+            TRAP(WEFT_TRAP_MEMORY_OOB);                                       \
+        ctype v;                                                              \
+        memcpy(&v, mbase + ea, size);                                         \
+        S(1).vo = (VT_##vo)v;                                                 \
+        ip += 7;                                                              \
+        NEXT();                                                               \
+    }
+    LOAD_X(I32_LOAD, i32, uint32_t, 4)
+    LOAD_X(I32_LOAD8_S, i32, int8_t, 1)
+    LOAD_X(I32_LOAD8_U, i32, uint8_t, 1)
+    LOAD_X(I32_LOAD16_S, i32, int16_t, 2)
+    LOAD_X(I32_LOAD16_U, i32, uint16_t, 2)
+    LOAD_X(I64_LOAD, i64, uint64_t, 8)
+#undef LOAD_X
+
 #if !WEFT_COMPUTED_GOTO
     default:
         TRAP(WEFT_TRAP_UNREACHABLE);
