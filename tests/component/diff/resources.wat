@@ -1,6 +1,7 @@
 ;; Resources: an inner component defines `counter` (constructor, a method
 ;; taking borrow<self>, a static function taking own<counter>, a destructor)
-;; and `other`; the outer component calls them through canon lower and
+;; and `other`; a middle component receives borrows of counters; the outer
+;; component calls them through canon lower and
 ;; returns what it observed (handle indices in its own table, values) as
 ;; plain values. Handle tables start at index 1 and reuse freed indices last
 ;; in, first out.
@@ -48,6 +49,11 @@
         (local.set $v (i32.add (i32.load (call $rep (local.get $h))) (i32.mul (i32.const 1000) (local.get $h))))
         (call $drop (local.get $h))
         (local.get $v))
+      ;; a borrow (as the rep) and an own handle (as an index here):
+      ;; value of the first + 1000 * index of the second; destroys the second
+      (func (export "both") (param $p i32) (param $h i32) (result i32)
+        (call $drop (local.get $h))
+        (i32.add (i32.load (local.get $p)) (i32.mul (i32.const 1000) (local.get $h))))
       (func (export "dropped") (result i32) (i32.load (i32.const 0)))
       (func (export "last-dropped") (result i32) (i32.load (i32.const 4)))
       (func (export "other-ctor") (param i32) (result i32) (call $new-other (local.get 0))))
@@ -62,17 +68,47 @@
       (canon lift (core func $cm "get")))
     (func (export "[static]counter.take") (param "c" (own $counter)) (result u32)
       (canon lift (core func $cm "take")))
+    (func (export "[static]counter.both") (param "a" (borrow $counter)) (param "b" (own $counter)) (result u32)
+      (canon lift (core func $cm "both")))
     (func (export "[static]counter.dropped") (result u32) (canon lift (core func $cm "dropped")))
     (func (export "[static]counter.last-dropped") (result u32) (canon lift (core func $cm "last-dropped")))
     (func (export "[constructor]other") (param "v" u32) (result (own $other))
       (canon lift (core func $cm "other-ctor")))
   )
+  ;; receives borrows of a resource it does not define: they are handles in
+  ;; its own table, which it must drop before returning
+  (component $Mid
+    (import "c" (instance $c
+      (export "counter" (type $counter (sub resource)))
+      (export "[method]counter.get" (func (param "self" (borrow $counter)) (result u32)))))
+    (alias export $c "counter" (type $counter))
+    (core func $get (canon lower (func $c "[method]counter.get")))
+    (core func $drop (canon resource.drop $counter))
+    (core module $MM
+      (import "c" "get" (func $get (param i32) (result i32)))
+      (import "c" "drop" (func $drop (param i32)))
+      ;; get + 10000 * the borrow's index here
+      (func (export "peek") (param $h i32) (result i32)
+        (local $v i32)
+        (local.set $v (i32.add (call $get (local.get $h)) (i32.mul (i32.const 10000) (local.get $h))))
+        (call $drop (local.get $h))
+        (local.get $v))
+      (func (export "peek-leak") (param $h i32) (result i32)
+        (call $get (local.get $h))))
+    (core instance $mm (instantiate $MM
+      (with "c" (instance (export "get" (func $get)) (export "drop" (func $drop))))))
+    (func (export "peek") (param "c" (borrow $counter)) (result u32) (canon lift (core func $mm "peek")))
+    (func (export "peek-leak") (param "c" (borrow $counter)) (result u32) (canon lift (core func $mm "peek-leak"))))
   (instance $c (instantiate $C))
+  (instance $mid (instantiate $Mid (with "c" (instance $c))))
   (alias export $c "counter" (type $counter))
   (alias export $c "other" (type $other))
   (core func $ctor (canon lower (func $c "[constructor]counter")))
   (core func $get (canon lower (func $c "[method]counter.get")))
   (core func $take (canon lower (func $c "[static]counter.take")))
+  (core func $both (canon lower (func $c "[static]counter.both")))
+  (core func $peek (canon lower (func $mid "peek")))
+  (core func $peek-leak (canon lower (func $mid "peek-leak")))
   (core func $dropped (canon lower (func $c "[static]counter.dropped")))
   (core func $last-dropped (canon lower (func $c "[static]counter.last-dropped")))
   (core func $other-ctor (canon lower (func $c "[constructor]other")))
@@ -82,6 +118,9 @@
     (import "c" "ctor" (func $ctor (param i32) (result i32)))
     (import "c" "get" (func $get (param i32) (result i32)))
     (import "c" "take" (func $take (param i32) (result i32)))
+    (import "c" "both" (func $both (param i32 i32) (result i32)))
+    (import "c" "peek" (func $peek (param i32) (result i32)))
+    (import "c" "peek-leak" (func $peek-leak (param i32) (result i32)))
     (import "c" "dropped" (func $dropped (result i32)))
     (import "c" "last-dropped" (func $last-dropped (result i32)))
     (import "c" "other-ctor" (func $other-ctor (param i32) (result i32)))
@@ -138,6 +177,30 @@
       (call $drop (local.get $a))
       (call $out (call $last-dropped))
       (call $list))
+    ;; [both(a, b), destructor calls after dropping a]
+    (func (export "lend") (result i32)
+      (local $a i32)
+      (local.set $a (call $ctor (i32.const 1)))
+      (call $out (call $both (local.get $a) (call $ctor (i32.const 2))))
+      (call $drop (local.get $a))
+      (call $out (call $dropped))
+      (call $list))
+    ;; the same handle lent (borrow) and moved (own) in one call
+    (func (export "lend-same") (result i32)
+      (local $a i32)
+      (local.set $a (call $ctor (i32.const 1)))
+      (call $both (local.get $a) (local.get $a)))
+    (func (export "peek") (result i32)
+      (local $a i32)
+      (local.set $a (call $ctor (i32.const 4)))
+      (call $out (call $peek (local.get $a)))
+      (call $out (call $peek (local.get $a)))
+      (call $out (call $dropped))
+      (call $drop (local.get $a))
+      (call $out (call $dropped))
+      (call $list))
+    (func (export "peek-leak") (result i32)
+      (call $peek-leak (call $ctor (i32.const 4))))
     (func (export "use-after-drop") (result i32)
       (local $a i32)
       (local.set $a (call $ctor (i32.const 1)))
@@ -178,6 +241,7 @@
   (core instance $u (instantiate $U
     (with "c" (instance
       (export "ctor" (func $ctor)) (export "get" (func $get)) (export "take" (func $take))
+      (export "both" (func $both)) (export "peek" (func $peek)) (export "peek-leak" (func $peek-leak))
       (export "dropped" (func $dropped)) (export "last-dropped" (func $last-dropped))
       (export "other-ctor" (func $other-ctor))
       (export "drop" (func $drop)) (export "drop-other" (func $drop-other))))))
@@ -190,6 +254,10 @@
   (func $borrow-twice (type $list) (canon lift (core func $u "borrow-twice") (memory $mem)))
   (func $dtor-rep (type $list) (canon lift (core func $u "dtor-rep") (memory $mem)))
   (func $other-handles (type $list) (canon lift (core func $u "other-handles") (memory $mem)))
+  (func $lend (type $list) (canon lift (core func $u "lend") (memory $mem)))
+  (func $peek (type $list) (canon lift (core func $u "peek") (memory $mem)))
+  (func $lend-same (type $one) (canon lift (core func $u "lend-same")))
+  (func $peek-leak (type $one) (canon lift (core func $u "peek-leak")))
   (func $use-after-drop (type $one) (canon lift (core func $u "use-after-drop")))
   (func $use-after-take (type $one) (canon lift (core func $u "use-after-take")))
   (func $double-drop (type $one) (canon lift (core func $u "double-drop")))
@@ -204,6 +272,10 @@
     (export "borrow-twice" (func $borrow-twice))
     (export "dtor-rep" (func $dtor-rep))
     (export "other-handles" (func $other-handles))
+    (export "lend" (func $lend))
+    (export "lend-same" (func $lend-same))
+    (export "peek" (func $peek))
+    (export "peek-leak" (func $peek-leak))
     (export "use-after-drop" (func $use-after-drop))
     (export "use-after-take" (func $use-after-take))
     (export "double-drop" (func $double-drop))
