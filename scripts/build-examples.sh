@@ -18,7 +18,7 @@ case "${1:-}" in
   *) echo "usage: scripts/build-examples.sh [--check]" >&2; exit 2 ;;
 esac
 
-out=build/examples/hello
+out="${BUILD_DIR:-build}/examples/hello"
 rm -f "$out"/guest*.wasm "$out"/guest*.o
 mkdir -p "$out"
 

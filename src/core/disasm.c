@@ -50,7 +50,7 @@ static const char *format_of(uint16_t op)
     case OPC_TABLE_GROW: case OPC_TABLE_FILL: return "sssw";
     case OPC_TABLE_COPY: case OPC_TABLE_INIT: return "sssww";
     case OPC_I32_ADD_SHL: return "sssh";
-    case OPC_I32_SHR_U_AND_I: return "shw";
+    case OPC_I32_SHR_U_AND_I: return "sshw";
     case OPC_I32_LOAD_X: case OPC_I32_LOAD8_S_X: case OPC_I32_LOAD8_U_X:
     case OPC_I32_LOAD16_S_X: case OPC_I32_LOAD16_U_X: case OPC_I64_LOAD_X: return "ssshw";
     }
