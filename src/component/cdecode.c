@@ -1955,9 +1955,10 @@ static weft_status sec_core_module(cdec *d, scope *s, size_t end)
         for (uint32_t j = 0; j < i; j++) {
             weft_module_import(m, j, &b);
             if (!strcmp(a.module, b.module) && !strcmp(a.name, b.name)) {
+                weft_status st2 = wu_error(d->err, WEFT_INVALID, at, "duplicate import name `%s:%s`",
+                                           a.module, a.name);
                 weft_module_delete(m);
-                return wu_error(d->err, WEFT_INVALID, at, "duplicate import name `%s:%s`",
-                                a.module, a.name);
+                return st2;
             }
         }
     }
