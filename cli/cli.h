@@ -24,6 +24,9 @@ int weft_cli_run_component(const char *file, const uint8_t *bytes, size_t len,
 /* weft wit COMPONENT.wasm: prints the component's imports and exports. */
 int weft_cli_wit(int argc, char **argv);
 
+/* weft compile IN.wasm -o OUT [--c-array NAME]: writes a precompiled image. */
+int weft_cli_compile(int argc, char **argv);
+
 /* Shared helpers. */
 uint8_t *cli_read_file(const char *path, size_t *len_out);
 void cli_write_file(void *ud, const char *text, size_t len);

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "weft/component.h"
+#include "weft/image.h"
 #include "weft/wasi.h"
 #include "weft/weft.h"
 
@@ -27,6 +28,11 @@ static const char usage_text[] =
     "usage: weft <command> [options]\n"
     "\n"
     "commands:\n"
+    "  compile IN.wasm -o OUT.cwasm [--c-array NAME]\n"
+    "        Decode, validate and lower a module once and save the result as\n"
+    "        a precompiled image, which `weft run` (and weft_module_from_image)\n"
+    "        loads without decoding. --c-array writes a C source holding the\n"
+    "        image as an aligned const array NAME and its length NAME_len.\n"
     "  wit COMPONENT.wasm\n"
     "        Print a component's imports and exports as WIT.\n"
     "  dump FILE.wasm [FUNC]\n"
@@ -502,7 +508,9 @@ static int run_module(const run_opts *o, const uint8_t *bytes, size_t len)
         return EXIT_LOAD;
     }
     memset(&err, 0, sizeof err);
-    s = weft_module_new(engine, bytes, len, &module, &err);
+    /* an image is used in place: bytes outlive the module */
+    s = weft_is_image(bytes, len) ? weft_module_from_image(engine, bytes, len, &module, &err)
+                                  : weft_module_new(engine, bytes, len, &module, &err);
     if (s != WEFT_OK) {
         fprintf(stderr, "weft: %s: %s", o->file, weft_status_message(s));
         if (err.offset != WEFT_NO_OFFSET)
@@ -855,6 +863,8 @@ int main(int argc, char **argv)
         return cmd_dump(argc - 1, argv + 1);
     if (strcmp(cmd, "wit") == 0)
         return weft_cli_wit(argc - 1, argv + 1);
+    if (strcmp(cmd, "compile") == 0)
+        return weft_cli_compile(argc - 1, argv + 1);
     if (strcmp(cmd, "wast") == 0)
         return weft_cli_wast(argc - 1, argv + 1);
     fprintf(stderr, "weft: unknown command '%s'\n", cmd);

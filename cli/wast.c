@@ -1108,7 +1108,7 @@ static outcome run_caction(runner *r, const json *cmd, caction *res)
         return result(r, FAIL, "bad JSON: component actions must be invokes with a \"field\"");
     sb what = sb_on(res->what, sizeof res->what);
     sb_printf(&what, "%s", field);
-    weft_component_instance *inst;
+    weft_component_instance *inst = NULL;
     outcome o = find_cinstance(r, action, &inst);
     if (o != PASS)
         return o;

@@ -788,8 +788,10 @@ void weft_module_delete(weft_module *m)
         wu_free(e, m->elems[i].items, 0);
     wu_free(e, m->elems, 0);
     wu_free(e, m->datas, 0);
-    wu_free(e, m->code, 0);
-    wu_free(e, m->pool, 0);
+    if (!m->from_image) {
+        wu_free(e, m->code, 0);
+        wu_free(e, m->pool, 0);
+    }
     wu_free(e, m, sizeof *m);
 }
 

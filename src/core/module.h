@@ -130,6 +130,7 @@ struct weft_module {
     uint32_t code_len;      /* in units */
     uint8_t *pool;          /* names, const expressions, segment bytes */
     uint32_t pool_len;
+    bool from_image;        /* code and pool belong to a caller's image */
 };
 
 /* Lowers one function body [body, body+len) that starts at byte offset

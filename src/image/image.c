@@ -1,0 +1,709 @@
+/* image.c - writing and loading precompiled module images.
+ *
+ * Layout (all integers little-endian):
+ *   header, 64 bytes:
+ *     0  magic 89 57 46 54 0d 0a 1a 0a  ("\x89WFT\r\n\x1a\n")
+ *     8  u32 format version            12 u32 weft version (maj<<16|min<<8|patch)
+ *    16  u8 word size, u8 byte order (1 = little), u8 kind (0 = module), u8 0
+ *    20  u32 configuration stamp       24 u32 hash of the opcode table
+ *    28  u32 section count             32 u64 total length
+ *    40  u32 CRC-32 of the image with this field zero
+ *   section table at 64: {u32 id, u32 offset, u32 size, u32 0} per section
+ *   sections, each at an 8-byte aligned offset.
+ * The code and pool sections are used in place by the loader. */
+#include "core/module.h"
+#include "weft/image.h"
+
+enum {
+    SEC_INFO = 1, SEC_VALTYPES, SEC_TYPES, SEC_IMPORTS, SEC_FUNCS, SEC_TABLES, SEC_MEMS,
+    SEC_GLOBALS, SEC_EXPORTS, SEC_ELEMS, SEC_ELEM_ITEMS, SEC_DATAS, SEC_CODE, SEC_POOL,
+    SEC_COUNT_
+};
+
+#define HDR_SIZE 64u
+static const uint8_t image_magic[8] = {0x89, 'W', 'F', 'T', '\r', '\n', 0x1a, '\n'};
+
+/* ---------------------------------------------------------------- */
+/* Shared helpers                                                    */
+/* ---------------------------------------------------------------- */
+
+static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
+{
+    static const uint32_t nib[16] = {
+        0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
+        0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
+        0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c};
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        crc = (crc >> 4) ^ nib[crc & 15];
+        crc = (crc >> 4) ^ nib[crc & 15];
+    }
+    return ~crc;
+}
+
+/* The CRC of an image, its checksum field counted as zero. */
+static uint32_t image_crc(const uint8_t *p, size_t len)
+{
+    static const uint8_t zero[4] = {0, 0, 0, 0};
+    uint32_t c = crc32_update(0, p, 40);
+    c = crc32_update(c, zero, 4);
+    return crc32_update(c, p + 44, len - 44);
+}
+
+/* Identity of the internal code format: a hash of the opcode names in order. */
+static uint32_t opcode_hash(void)
+{
+    uint32_t h = 2166136261u;
+    for (unsigned i = 0; i < OPC_COUNT_; i++) {
+        for (const char *c = wm_opcode_names[i]; *c; c++)
+            h = (h ^ (uint8_t)*c) * 16777619u;
+        h = (h ^ 0xff) * 16777619u;
+    }
+    return h;
+}
+
+/* Options that change what an image contains or means. */
+static uint32_t config_stamp(const weft_engine *e)
+{
+    return (uint32_t)WEFT_FUEL | (e->cfg.features & 0xFFu) << 8;
+}
+
+static uint32_t weft_version(void)
+{
+    return (uint32_t)WEFT_VERSION_MAJOR << 16 | (uint32_t)WEFT_VERSION_MINOR << 8 |
+           (uint32_t)WEFT_VERSION_PATCH;
+}
+
+static inline uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
+static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+bool weft_is_image(const uint8_t *bytes, size_t len)
+{
+    return len >= 8 && memcmp(bytes, image_magic, 8) == 0;
+}
+
+void weft_image_free(weft_engine *engine, uint8_t *image, size_t len)
+{
+    wu_free(engine, image, len);
+}
+
+/* ---------------------------------------------------------------- */
+/* Writer                                                            */
+/* ---------------------------------------------------------------- */
+
+typedef struct obuf {
+    const weft_engine *e;
+    uint8_t *p;
+    size_t len, cap;
+    bool oom;
+} obuf;
+
+static void put(obuf *b, const void *src, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n > b->cap) {
+        size_t nc = b->cap ? b->cap * 2 : 4096;
+        while (nc < b->len + n)
+            nc *= 2;
+        uint8_t *q = wu_realloc(b->e, b->p, b->cap, nc);
+        if (!q) {
+            b->oom = true;
+            return;
+        }
+        memset(q + b->cap, 0, nc - b->cap);
+        b->p = q;
+        b->cap = nc;
+    }
+    if (n)
+        memcpy(b->p + b->len, src, n);
+    b->len += n;
+}
+
+static void put8(obuf *b, uint8_t v) { put(b, &v, 1); }
+
+static void put16(obuf *b, uint16_t v)
+{
+    uint8_t x[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+    put(b, x, 2);
+}
+
+static void put32(obuf *b, uint32_t v)
+{
+    uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    put(b, x, 4);
+}
+
+static void put64(obuf *b, uint64_t v)
+{
+    put32(b, (uint32_t)v);
+    put32(b, (uint32_t)(v >> 32));
+}
+
+static void align8(obuf *b)
+{
+    static const uint8_t z[8] = {0};
+    put(b, z, (8 - (b->len & 7)) & 7);
+}
+
+static void set32(obuf *b, size_t at, uint32_t v)
+{
+    if (b->oom)
+        return;
+    b->p[at] = (uint8_t)v;
+    b->p[at + 1] = (uint8_t)(v >> 8);
+    b->p[at + 2] = (uint8_t)(v >> 16);
+    b->p[at + 3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t pool_off(const weft_module *m, const char *p)
+{
+    return (uint32_t)((const uint8_t *)p - m->pool);
+}
+
+weft_status weft_module_serialize(const weft_module *m, uint8_t **out, size_t *len,
+                                  weft_error *err)
+{
+    wu_error_clear(err);
+    if (!m || !out || !len)
+        return wu_error(err, WEFT_ARG, WEFT_NO_OFFSET, "NULL argument");
+    *out = NULL;
+    *len = 0;
+    obuf b = {m->engine, NULL, 0, 0, false};
+    uint8_t hdr[HDR_SIZE];
+    memset(hdr, 0, sizeof hdr);
+    put(&b, hdr, sizeof hdr);
+    size_t table = b.len;
+    for (unsigned i = 1; i < SEC_COUNT_; i++) {
+        uint8_t ent[16] = {0};
+        put(&b, ent, sizeof ent);
+    }
+    size_t start[SEC_COUNT_];
+    uint32_t nelem_items = 0;
+    for (uint32_t i = 0; i < m->nelems; i++)
+        nelem_items += m->elems[i].count;
+
+    for (unsigned sec = 1; sec < SEC_COUNT_; sec++) {
+        align8(&b);
+        start[sec] = b.len;
+        switch (sec) {
+        case SEC_INFO:
+            put32(&b, m->ntypes); put32(&b, m->nvaltypes); put32(&b, m->nimports);
+            put32(&b, m->nfuncs); put32(&b, m->nimported_funcs);
+            put32(&b, m->ntables); put32(&b, m->nimported_tables);
+            put32(&b, m->nmems); put32(&b, m->nimported_mems);
+            put32(&b, m->nglobals); put32(&b, m->nimported_globals);
+            put32(&b, m->nexports); put32(&b, m->start); put32(&b, m->nelems);
+            put32(&b, m->ndatas); put32(&b, m->code_len); put32(&b, m->pool_len);
+            put32(&b, nelem_items);
+            break;
+        case SEC_VALTYPES:
+            for (uint32_t i = 0; i < m->nvaltypes; i++)
+                put8(&b, (uint8_t)m->valtypes[i]);
+            break;
+        case SEC_TYPES:
+            for (uint32_t i = 0; i < m->ntypes; i++) {
+                const weft_functype *t = &m->types[i];
+                put32(&b, t->nparams);
+                put32(&b, t->nresults);
+                put32(&b, t->nparams ? (uint32_t)(t->params - m->valtypes) : 0);
+                put32(&b, t->nresults ? (uint32_t)(t->results - m->valtypes) : 0);
+                put32(&b, m->type_canon[i]);
+            }
+            break;
+        case SEC_IMPORTS:
+            for (uint32_t i = 0; i < m->nimports; i++) {
+                const wm_import *im = &m->imports[i];
+                put32(&b, pool_off(m, im->module)); put32(&b, im->module_len);
+                put32(&b, pool_off(m, im->name)); put32(&b, im->name_len);
+                put32(&b, im->kind); put32(&b, im->index);
+            }
+            break;
+        case SEC_FUNCS:
+            for (uint32_t i = 0; i < m->nfuncs; i++) {
+                const wm_func *f = &m->funcs[i];
+                put32(&b, f->type); put32(&b, f->code_off); put32(&b, f->code_len);
+                put16(&b, f->nparam_slots); put16(&b, f->nlocal_slots);
+                put16(&b, f->nresult_slots); put16(&b, f->frame_slots);
+            }
+            break;
+        case SEC_TABLES:
+            for (uint32_t i = 0; i < m->ntables; i++) {
+                const wm_table *t = &m->tables[i];
+                put32(&b, t->elem); put32(&b, t->limits.has_max);
+                put64(&b, t->limits.min); put64(&b, t->limits.max);
+                put32(&b, t->init_off); put32(&b, t->init_len);
+            }
+            break;
+        case SEC_MEMS:
+            for (uint32_t i = 0; i < m->nmems; i++) {
+                const wm_memory *mm = &m->mems[i];
+                put64(&b, mm->limits.min); put64(&b, mm->limits.max);
+                put32(&b, mm->limits.has_max); put32(&b, mm->page_log2 | (uint32_t)mm->is64 << 8);
+            }
+            break;
+        case SEC_GLOBALS:
+            for (uint32_t i = 0; i < m->nglobals; i++) {
+                const wm_global *g = &m->globals[i];
+                put32(&b, g->type | (uint32_t)g->mutable_ << 8);
+                put32(&b, g->init_off); put32(&b, g->init_len);
+            }
+            break;
+        case SEC_EXPORTS:
+            for (uint32_t i = 0; i < m->nexports; i++) {
+                const wm_export *ex = &m->exports[i];
+                put32(&b, pool_off(m, ex->name)); put32(&b, ex->name_len);
+                put32(&b, ex->kind); put32(&b, ex->index);
+            }
+            break;
+        case SEC_ELEMS: {
+            uint32_t first = 0;
+            for (uint32_t i = 0; i < m->nelems; i++) {
+                const wm_elem *el = &m->elems[i];
+                put32(&b, el->mode | (uint32_t)el->type << 8 | (uint32_t)el->exprs << 16);
+                put32(&b, el->table); put32(&b, el->offset_off); put32(&b, el->offset_len);
+                put32(&b, el->count); put32(&b, first);
+                first += el->count;
+            }
+            break;
+        }
+        case SEC_ELEM_ITEMS:
+            for (uint32_t i = 0; i < m->nelems; i++)
+                for (uint32_t k = 0; k < m->elems[i].count; k++)
+                    put32(&b, m->elems[i].items[k]);
+            break;
+        case SEC_DATAS:
+            for (uint32_t i = 0; i < m->ndatas; i++) {
+                const wm_data *ds = &m->datas[i];
+                put32(&b, ds->mode); put32(&b, ds->memory);
+                put32(&b, ds->offset_off); put32(&b, ds->offset_len);
+                put32(&b, ds->bytes_off); put32(&b, ds->bytes_len);
+            }
+            break;
+        case SEC_CODE:
+            for (uint32_t i = 0; i < m->code_len; i++)
+                put16(&b, m->code[i]);
+            break;
+        case SEC_POOL:
+            put(&b, m->pool, m->pool_len);
+            break;
+        }
+        if (!b.oom) {
+            size_t ent = table + (sec - 1) * 16;
+            set32(&b, ent, sec);
+            set32(&b, ent + 4, (uint32_t)start[sec]);
+            set32(&b, ent + 8, (uint32_t)(b.len - start[sec]));
+        }
+    }
+    align8(&b);
+    if (b.oom || b.len > 0xFFFFFFF0u) {
+        wu_free(m->engine, b.p, b.cap);
+        return wu_error(err, b.oom ? WEFT_NOMEM : WEFT_LIMIT, WEFT_NO_OFFSET,
+                        b.oom ? "out of memory writing an image" : "image too large");
+    }
+    memcpy(b.p, image_magic, 8);
+    set32(&b, 8, WEFT_IMAGE_FORMAT);
+    set32(&b, 12, weft_version());
+    b.p[16] = (uint8_t)sizeof(void *);
+    b.p[17] = 1;
+    b.p[18] = 0;
+    set32(&b, 20, config_stamp(m->engine));
+    set32(&b, 24, opcode_hash());
+    set32(&b, 28, SEC_COUNT_ - 1);
+    set32(&b, 32, (uint32_t)b.len);
+    set32(&b, 36, 0);
+    set32(&b, 40, image_crc(b.p, b.len));
+    /* shrink to size */
+    uint8_t *q = wu_realloc(m->engine, b.p, b.cap, b.len);
+    *out = q ? q : b.p;
+    *len = b.len;
+    return WEFT_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* Loader                                                            */
+/* ---------------------------------------------------------------- */
+
+typedef struct loader {
+    const uint8_t *img;
+    size_t len;
+    uint32_t off[SEC_COUNT_], size[SEC_COUNT_];
+    weft_error *err;
+} loader;
+
+static weft_status refuse(loader *L, size_t at, const char *fmt, const char *a, const char *b)
+{
+    return wu_error(L->err, WEFT_MALFORMED, at, fmt, a, b);
+}
+
+/* Checks that a section holds n records of sz bytes. */
+static weft_status want_records(loader *L, unsigned sec, uint64_t n, uint32_t sz, const char *what)
+{
+    if (n * sz != L->size[sec]) {
+        char e[24], g[24];
+        wu_fmt(e, sizeof e, "%llu", (unsigned long long)(n * sz));
+        wu_fmt(g, sizeof g, "%u", L->size[sec]);
+        return wu_error(L->err, WEFT_MALFORMED, L->off[sec],
+                        "image %s section: expected %s bytes, got %s", what, e, g);
+    }
+    return WEFT_OK;
+}
+
+static bool in_pool(const weft_module *m, uint64_t off, uint64_t len)
+{
+    return off <= m->pool_len && len <= m->pool_len - off;
+}
+
+/* A name in the pool: in range and NUL-terminated right after. */
+static bool pool_name(const weft_module *m, uint32_t off, uint32_t len)
+{
+    return in_pool(m, off, (uint64_t)len + 1) && m->pool[off + len] == 0;
+}
+
+uint32_t wm_instr_length(const uint16_t *code, uint32_t at, uint32_t len);
+
+weft_status weft_module_from_image(weft_engine *engine, const uint8_t *img, size_t len,
+                                   weft_module **out, weft_error *err)
+{
+    wu_error_clear(err);
+    if (!out)
+        return wu_error(err, WEFT_ARG, WEFT_NO_OFFSET, "out is NULL");
+    *out = NULL;
+    if (!engine || !img)
+        return wu_error(err, WEFT_ARG, WEFT_NO_OFFSET, "engine or image is NULL");
+    if (((uintptr_t)img & 7) != 0)
+        return wu_error(err, WEFT_ARG, 0, "image buffer must be aligned to 8 bytes");
+    loader L;
+    memset(&L, 0, sizeof L);
+    L.img = img;
+    L.len = len;
+    L.err = err;
+    char e[40], g[40];
+    if (len < HDR_SIZE)
+        return wu_error(err, WEFT_MALFORMED, 0, "image too short: expected at least %u bytes, got %zu",
+                        HDR_SIZE, len);
+    if (memcmp(img, image_magic, 8) != 0) {
+        if (memcmp(img + 1, image_magic + 1, 3) == 0)
+            return refuse(&L, 0, "image magic damaged (%s%s): was it copied as text?",
+                          "line endings or the EOF byte were changed", "");
+        return refuse(&L, 0, "not a weft image: %s%s", "bad magic", "");
+    }
+    if (rd32(img + 8) != WEFT_IMAGE_FORMAT) {
+        wu_fmt(e, sizeof e, "%u", WEFT_IMAGE_FORMAT);
+        wu_fmt(g, sizeof g, "%u", rd32(img + 8));
+        return refuse(&L, 8, "image format: expected version %s, got %s", e, g);
+    }
+    if (rd32(img + 12) != weft_version()) {
+        uint32_t v = rd32(img + 12);
+        wu_fmt(e, sizeof e, "%s", WEFT_VERSION_STRING);
+        wu_fmt(g, sizeof g, "%u.%u.%u", v >> 16, (v >> 8) & 255, v & 255);
+        return refuse(&L, 12, "image made by another weft: expected weft %s, got %s", e, g);
+    }
+    if (img[16] != sizeof(void *)) {
+        wu_fmt(e, sizeof e, "%u", (unsigned)sizeof(void *));
+        wu_fmt(g, sizeof g, "%u", img[16]);
+        return refuse(&L, 16, "image word size: expected %s bytes, got %s", e, g);
+    }
+    if (img[17] != 1)
+        return refuse(&L, 17, "image byte order: expected %s, got %s", "little-endian", "big-endian");
+    if (img[18] != 0)
+        return refuse(&L, 18, "image kind: expected %s, got %s", "a module", "something else");
+    if (rd32(img + 20) != config_stamp(engine)) {
+        wu_fmt(e, sizeof e, "0x%x", config_stamp(engine));
+        wu_fmt(g, sizeof g, "0x%x", rd32(img + 20));
+        return refuse(&L, 20, "image configuration (fuel, features): expected %s, got %s", e, g);
+    }
+    if (rd32(img + 24) != opcode_hash()) {
+        wu_fmt(e, sizeof e, "0x%x", opcode_hash());
+        wu_fmt(g, sizeof g, "0x%x", rd32(img + 24));
+        return refuse(&L, 24, "image code format (opcode table): expected %s, got %s", e, g);
+    }
+    if (rd64(img + 32) != len) {
+        wu_fmt(e, sizeof e, "%llu", (unsigned long long)rd64(img + 32));
+        wu_fmt(g, sizeof g, "%zu", len);
+        return refuse(&L, 32, "image length: expected %s bytes, got %s (truncated or padded?)", e, g);
+    }
+    uint32_t crc = image_crc(img, len);
+    if (rd32(img + 40) != crc) {
+        wu_fmt(e, sizeof e, "0x%x", rd32(img + 40));
+        wu_fmt(g, sizeof g, "0x%x", crc);
+        return refuse(&L, 40, "image checksum: expected %s, got %s (the image is damaged)", e, g);
+    }
+    uint32_t nsec = rd32(img + 28);
+    if (nsec != SEC_COUNT_ - 1 || HDR_SIZE + (size_t)nsec * 16 > len)
+        return refuse(&L, 28, "image section count: expected %s, got %s", "14", "another");
+    for (uint32_t i = 0; i < nsec; i++) {
+        const uint8_t *ent = img + HDR_SIZE + i * 16;
+        uint32_t id = rd32(ent), off = rd32(ent + 4), size = rd32(ent + 8);
+        if (id != i + 1 || off % 8 || off > len || size > len - off)
+            return refuse(&L, HDR_SIZE + i * 16, "image section table entry is out of bounds%s%s", "", "");
+        L.off[id] = off;
+        L.size[id] = size;
+    }
+
+    /* counts */
+    weft_status st = want_records(&L, SEC_INFO, 18, 4, "info");
+    if (st)
+        return st;
+    const uint8_t *info = img + L.off[SEC_INFO];
+    weft_module *m = wu_alloc(engine, sizeof *m);
+    if (!m)
+        return wu_error(err, WEFT_NOMEM, 0, "out of memory");
+    m->engine = engine;
+    m->ntypes = rd32(info);
+    m->nvaltypes = rd32(info + 4);
+    m->nimports = rd32(info + 8);
+    m->nfuncs = rd32(info + 12);
+    m->nimported_funcs = rd32(info + 16);
+    m->ntables = rd32(info + 20);
+    m->nimported_tables = rd32(info + 24);
+    m->nmems = rd32(info + 28);
+    m->nimported_mems = rd32(info + 32);
+    m->nglobals = rd32(info + 36);
+    m->nimported_globals = rd32(info + 40);
+    m->nexports = rd32(info + 44);
+    m->start = rd32(info + 48);
+    m->nelems = rd32(info + 52);
+    m->ndatas = rd32(info + 56);
+    m->code_len = rd32(info + 60);
+    m->pool_len = rd32(info + 64);
+    uint32_t nitems = rd32(info + 68);
+    /* the pool and the code are used in place */
+    m->pool = (uint8_t *)(uintptr_t)(img + L.off[SEC_POOL]);
+    m->code = (uint16_t *)(uintptr_t)(img + L.off[SEC_CODE]);
+    const char *bad = NULL;
+    if ((st = want_records(&L, SEC_VALTYPES, m->nvaltypes, 1, "value type")) ||
+        (st = want_records(&L, SEC_TYPES, m->ntypes, 20, "type")) ||
+        (st = want_records(&L, SEC_IMPORTS, m->nimports, 24, "import")) ||
+        (st = want_records(&L, SEC_FUNCS, m->nfuncs, 20, "function")) ||
+        (st = want_records(&L, SEC_TABLES, m->ntables, 32, "table")) ||
+        (st = want_records(&L, SEC_MEMS, m->nmems, 24, "memory")) ||
+        (st = want_records(&L, SEC_GLOBALS, m->nglobals, 12, "global")) ||
+        (st = want_records(&L, SEC_EXPORTS, m->nexports, 16, "export")) ||
+        (st = want_records(&L, SEC_ELEMS, m->nelems, 24, "element")) ||
+        (st = want_records(&L, SEC_ELEM_ITEMS, nitems, 4, "element item")) ||
+        (st = want_records(&L, SEC_DATAS, m->ndatas, 24, "data")) ||
+        (st = want_records(&L, SEC_CODE, m->code_len, 2, "code")) ||
+        (st = want_records(&L, SEC_POOL, m->pool_len, 1, "pool")))
+        goto fail;
+    if (m->nimported_funcs > m->nfuncs || m->nimported_tables > m->ntables ||
+        m->nimported_mems > m->nmems || m->nimported_globals > m->nglobals ||
+        (m->start != UINT32_MAX && m->start >= m->nfuncs)) {
+        bad = "index space counts";
+        goto bad;
+    }
+
+    /* value types and function types */
+    m->valtypes = WU_NEW_ARRAY(engine, weft_valkind, m->nvaltypes + 1);
+    m->types = WU_NEW_ARRAY(engine, weft_functype, m->ntypes + 1);
+    m->type_canon = WU_NEW_ARRAY(engine, uint32_t, m->ntypes + 1);
+    if (!m->valtypes || !m->types || !m->type_canon)
+        goto nomem;
+    for (uint32_t i = 0; i < m->nvaltypes; i++) {
+        uint8_t v = img[L.off[SEC_VALTYPES] + i];
+        if (v > WEFT_EXTERNREF) {
+            bad = "value type";
+            goto bad;
+        }
+        m->valtypes[i] = (weft_valkind)v;
+    }
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        const uint8_t *r = img + L.off[SEC_TYPES] + i * 20;
+        uint32_t np = rd32(r), nr = rd32(r + 4), po = rd32(r + 8), ro = rd32(r + 12);
+        m->type_canon[i] = rd32(r + 16);
+        if ((uint64_t)po + np > m->nvaltypes || (uint64_t)ro + nr > m->nvaltypes ||
+            m->type_canon[i] > i) {
+            bad = "function type";
+            goto bad;
+        }
+        m->types[i].nparams = np;
+        m->types[i].nresults = nr;
+        m->types[i].params = m->valtypes + po;
+        m->types[i].results = m->valtypes + ro;
+    }
+    /* index spaces */
+    m->funcs = WU_NEW_ARRAY(engine, wm_func, m->nfuncs + 1);
+    m->tables = WU_NEW_ARRAY(engine, wm_table, m->ntables + 1);
+    m->mems = WU_NEW_ARRAY(engine, wm_memory, m->nmems + 1);
+    m->globals = WU_NEW_ARRAY(engine, wm_global, m->nglobals + 1);
+    m->imports = WU_NEW_ARRAY(engine, wm_import, m->nimports + 1);
+    m->exports = WU_NEW_ARRAY(engine, wm_export, m->nexports + 1);
+    m->elems = WU_NEW_ARRAY(engine, wm_elem, m->nelems + 1);
+    m->datas = WU_NEW_ARRAY(engine, wm_data, m->ndatas + 1);
+    if (!m->funcs || !m->tables || !m->mems || !m->globals || !m->imports || !m->exports ||
+        !m->elems || !m->datas)
+        goto nomem;
+    for (uint32_t i = 0; i < m->nfuncs; i++) {
+        const uint8_t *r = img + L.off[SEC_FUNCS] + i * 20;
+        wm_func *f = &m->funcs[i];
+        f->type = rd32(r);
+        f->code_off = rd32(r + 4);
+        f->code_len = rd32(r + 8);
+        f->nparam_slots = rd16(r + 12);
+        f->nlocal_slots = rd16(r + 14);
+        f->nresult_slots = rd16(r + 16);
+        f->frame_slots = rd16(r + 18);
+        if (f->type >= m->ntypes) {
+            bad = "function type index";
+            goto bad;
+        }
+        if (i < m->nimported_funcs)
+            continue;
+        if ((uint64_t)f->code_off + f->code_len > m->code_len || f->code_len == 0 ||
+            f->nparam_slots > f->nlocal_slots || f->nlocal_slots > f->frame_slots ||
+            f->nresult_slots > f->frame_slots) {
+            bad = "function layout";
+            goto bad;
+        }
+        /* the code must be whole instructions */
+        uint32_t at = f->code_off, end = f->code_off + f->code_len;
+        while (at < end) {
+            uint32_t n = wm_instr_length(m->code, at, end);
+            if (!n) {
+                wu_error(err, WEFT_MALFORMED, L.off[SEC_CODE] + (size_t)at * 2,
+                         "image code of function %u is not valid internal code", i);
+                st = WEFT_MALFORMED;
+                goto fail;
+            }
+            at += n;
+        }
+    }
+    for (uint32_t i = 0; i < m->ntables; i++) {
+        const uint8_t *r = img + L.off[SEC_TABLES] + i * 32;
+        wm_table *t = &m->tables[i];
+        t->elem = (uint8_t)rd32(r);
+        t->limits.has_max = rd32(r + 4) != 0;
+        t->limits.min = rd64(r + 8);
+        t->limits.max = rd64(r + 16);
+        t->init_off = rd32(r + 24);
+        t->init_len = rd32(r + 28);
+        if ((t->elem != WEFT_FUNCREF && t->elem != WEFT_EXTERNREF) ||
+            !in_pool(m, t->init_off, t->init_len)) {
+            bad = "table";
+            goto bad;
+        }
+    }
+    for (uint32_t i = 0; i < m->nmems; i++) {
+        const uint8_t *r = img + L.off[SEC_MEMS] + i * 24;
+        wm_memory *mm = &m->mems[i];
+        mm->limits.min = rd64(r);
+        mm->limits.max = rd64(r + 8);
+        mm->limits.has_max = rd32(r + 16) != 0;
+        uint32_t pl = rd32(r + 20);
+        mm->page_log2 = (uint8_t)pl;
+        mm->is64 = (pl >> 8) != 0;
+        if ((mm->page_log2 != 16 && mm->page_log2 != 0) || mm->is64) {
+            bad = "memory";
+            goto bad;
+        }
+    }
+    for (uint32_t i = 0; i < m->nglobals; i++) {
+        const uint8_t *r = img + L.off[SEC_GLOBALS] + i * 12;
+        wm_global *gl = &m->globals[i];
+        uint32_t tm = rd32(r);
+        gl->type = (uint8_t)tm;
+        gl->mutable_ = (tm >> 8) != 0;
+        gl->init_off = rd32(r + 4);
+        gl->init_len = rd32(r + 8);
+        if (gl->type > WEFT_EXTERNREF || !in_pool(m, gl->init_off, gl->init_len)) {
+            bad = "global";
+            goto bad;
+        }
+    }
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        const uint8_t *r = img + L.off[SEC_IMPORTS] + i * 24;
+        wm_import *im = &m->imports[i];
+        uint32_t mo = rd32(r), ml = rd32(r + 4), no = rd32(r + 8), nl = rd32(r + 12);
+        im->kind = (uint8_t)rd32(r + 16);
+        im->index = rd32(r + 20);
+        uint32_t limit = im->kind == 0 ? m->nfuncs : im->kind == 1 ? m->ntables
+                       : im->kind == 2 ? m->nmems : m->nglobals;
+        if (!pool_name(m, mo, ml) || !pool_name(m, no, nl) || im->kind > 3 || im->index >= limit) {
+            bad = "import";
+            goto bad;
+        }
+        im->module = (const char *)m->pool + mo;
+        im->module_len = ml;
+        im->name = (const char *)m->pool + no;
+        im->name_len = nl;
+    }
+    for (uint32_t i = 0; i < m->nexports; i++) {
+        const uint8_t *r = img + L.off[SEC_EXPORTS] + i * 16;
+        wm_export *ex = &m->exports[i];
+        uint32_t no = rd32(r), nl = rd32(r + 4);
+        ex->kind = (uint8_t)rd32(r + 8);
+        ex->index = rd32(r + 12);
+        uint32_t limit = ex->kind == 0 ? m->nfuncs : ex->kind == 1 ? m->ntables
+                       : ex->kind == 2 ? m->nmems : m->nglobals;
+        if (!pool_name(m, no, nl) || ex->kind > 3 || ex->index >= limit) {
+            bad = "export";
+            goto bad;
+        }
+        ex->name = (const char *)m->pool + no;
+        ex->name_len = nl;
+    }
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const uint8_t *r = img + L.off[SEC_ELEMS] + i * 24;
+        wm_elem *el = &m->elems[i];
+        uint32_t f = rd32(r);
+        el->mode = (uint8_t)f;
+        el->type = (uint8_t)(f >> 8);
+        el->exprs = ((f >> 16) & 1) != 0;
+        el->table = rd32(r + 4);
+        el->offset_off = rd32(r + 8);
+        el->offset_len = rd32(r + 12);
+        el->count = rd32(r + 16);
+        uint32_t first = rd32(r + 20);
+        if (el->mode > WM_SEG_DECLARATIVE || (uint64_t)first + el->count > nitems ||
+            (el->mode == WM_SEG_ACTIVE && (el->table >= m->ntables ||
+                                           !in_pool(m, el->offset_off, el->offset_len)))) {
+            bad = "element segment";
+            goto bad;
+        }
+        el->items = WU_NEW_ARRAY(engine, uint32_t, el->count + 1);
+        if (!el->items)
+            goto nomem;
+        for (uint32_t k = 0; k < el->count; k++) {
+            el->items[k] = rd32(img + L.off[SEC_ELEM_ITEMS] + ((size_t)first + k) * 4);
+            if (el->exprs ? el->items[k] >= m->pool_len : el->items[k] >= m->nfuncs) {
+                bad = "element item";
+                goto bad;
+            }
+        }
+    }
+    for (uint32_t i = 0; i < m->ndatas; i++) {
+        const uint8_t *r = img + L.off[SEC_DATAS] + i * 24;
+        wm_data *ds = &m->datas[i];
+        ds->mode = (uint8_t)rd32(r);
+        ds->memory = rd32(r + 4);
+        ds->offset_off = rd32(r + 8);
+        ds->offset_len = rd32(r + 12);
+        ds->bytes_off = rd32(r + 16);
+        ds->bytes_len = rd32(r + 20);
+        if (!in_pool(m, ds->bytes_off, ds->bytes_len) ||
+            (ds->mode == WM_SEG_ACTIVE && (ds->memory >= m->nmems ||
+                                           !in_pool(m, ds->offset_off, ds->offset_len)))) {
+            bad = "data segment";
+            goto bad;
+        }
+    }
+    m->from_image = true;
+    *out = m;
+    return WEFT_OK;
+nomem:
+    st = wu_error(err, WEFT_NOMEM, 0, "out of memory loading an image");
+    goto fail;
+bad:
+    st = wu_error(err, WEFT_MALFORMED, WEFT_NO_OFFSET, "image has an invalid %s", bad);
+fail:
+    m->code = NULL;
+    m->pool = NULL;
+    weft_module_delete(m);
+    return st;
+}
