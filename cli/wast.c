@@ -10,6 +10,7 @@
 #include "json.h"
 #include "weft/weft.h"
 #include "weft/component.h"
+#include "weft/image.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -62,6 +63,9 @@ static const struct {
 struct runner {
     bool verbose;
     uint32_t features_off;  /* WEFT_FEATURE_* bits turned off */
+    bool images;            /* run every module from a precompiled image */
+    uint8_t **images_kept;  /* the images, alive as long as their modules */
+    size_t *images_len, nimages, capimages;
     const char *json_path;
     const char *source;     /* the .wast named by the script */
     char *dir;              /* the JSON file's directory, with '/', or "" */
@@ -1330,6 +1334,36 @@ static outcome load_module(runner *r, const json *cmd, weft_module **out,
     *st = weft_module_new(r->engine, (const uint8_t *)bytes, len, out, err);
     seal_error(err);
     free(bytes);
+    if (*st == WEFT_OK && r->images) {
+        /* run it from an image instead: serialize, then load in place */
+        uint8_t *img;
+        size_t ilen;
+        weft_module *loaded = NULL;
+        weft_status s2 = weft_module_serialize(*out, &img, &ilen, err);
+        weft_module_delete(*out);
+        *out = NULL;
+        if (s2 == WEFT_OK) {
+            if (r->nimages == r->capimages) {
+                size_t nc = r->capimages ? r->capimages * 2 : 16;
+                uint8_t **ni = realloc(r->images_kept, nc * sizeof *ni);
+                size_t *nl = ni ? realloc(r->images_len, nc * sizeof *nl) : NULL;
+                if (ni)
+                    r->images_kept = ni;
+                if (!ni || !nl) {
+                    weft_image_free(r->engine, img, ilen);
+                    return result(r, FAIL, "out of memory");
+                }
+                r->images_len = nl;
+                r->capimages = nc;
+            }
+            r->images_kept[r->nimages] = img;
+            r->images_len[r->nimages++] = ilen;
+            s2 = weft_module_from_image(r->engine, img, ilen, &loaded, err);
+        }
+        if (s2 != WEFT_OK)
+            return result(r, FAIL, "image round trip failed: %s", err->message);
+        *out = loaded;
+    }
     if (*st != WEFT_OK) {
         *out = NULL;
     } else if (*out && !keep_module(r, *out)) {
@@ -1817,7 +1851,7 @@ static void run_script(runner *r, const json *root)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: weft wast [-v|--verbose] [--expected-failures FILE] "
-               "[--disable FEATURE] SCRIPT.json\n"
+               "[--disable FEATURE] [--images] SCRIPT.json\n"
                "Runs a spec test script converted by wast2json "
                "(wast2json --enable-all X.wast -o SCRIPT.json).\n"
                "FEATURE: multi-memory (for scripts of the core standard).\n");
@@ -1851,6 +1885,8 @@ int weft_cli_wast(int argc, char **argv)
                 r.xfail_path = argv[++i];
             } else if (strncmp(a, "--expected-failures=", 20) == 0) {
                 r.xfail_path = a + 20;
+            } else if (strcmp(a, "--images") == 0) {
+                r.images = true;
             } else if (strcmp(a, "--disable") == 0 ||
                        strncmp(a, "--disable=", 10) == 0) {
                 const char *name = a[9] == '=' ? a + 10
@@ -1939,6 +1975,10 @@ int weft_cli_wast(int argc, char **argv)
         weft_store_delete(r.store);
     for (size_t i = 0; i < r.nmodules; i++)
         weft_module_delete(r.modules[i]);
+    for (size_t i = 0; i < r.nimages; i++)
+        weft_image_free(r.engine, r.images_kept[i], r.images_len[i]);
+    free(r.images_kept);
+    free(r.images_len);
     for (size_t i = 0; i < r.ncomps; i++)
         weft_component_delete(r.comps[i]);
     free(r.comps);

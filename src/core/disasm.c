@@ -38,8 +38,8 @@ static const char *format_of(uint16_t op)
     case OPC_GLOBAL_GET: case OPC_GLOBAL_SET: return "sw";
     case OPC_REF_IS_NULL: return "ss";
     case OPC_REF_FUNC: return "sw";
-    case OPC_LOAD_M: return "osswq";
-    case OPC_STORE_M: return "osswq";
+    case OPC_LOAD_M: return "ossww";
+    case OPC_STORE_M: return "ossww";
     case OPC_MEMORY_SIZE: return "sw";
     case OPC_MEMORY_GROW: return "ssw";
     case OPC_MEMORY_FILL: return "sssw";
