@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "weft/image.h"
+#include "weft/component.h"
 #include "cli.h"
 
 static int usage(void)
@@ -64,21 +65,25 @@ int weft_cli_compile(int argc, char **argv)
     }
     weft_engine *engine = weft_engine_new(NULL);
     weft_module *m = NULL;
+    weft_component *c = NULL;
     uint8_t *img = NULL;
     size_t ilen = 0;
     weft_error err;
     int rc = 0;
+    bool comp = weft_is_component(bytes, len);
     if (!engine) {
         fprintf(stderr, "weft: out of memory\n");
         rc = 2;
-    } else if (weft_module_new(engine, bytes, len, &m, &err) != WEFT_OK) {
+    } else if (comp ? weft_component_new(engine, bytes, len, &c, &err) != WEFT_OK
+                    : weft_module_new(engine, bytes, len, &m, &err) != WEFT_OK) {
         if (err.offset != WEFT_NO_OFFSET)
             fprintf(stderr, "weft: %s: %s at offset 0x%zx: %s\n", in,
                     weft_status_message(err.status), err.offset, err.message);
         else
             fprintf(stderr, "weft: %s: %s: %s\n", in, weft_status_message(err.status), err.message);
         rc = 2;
-    } else if (weft_module_serialize(m, &img, &ilen, &err) != WEFT_OK) {
+    } else if ((comp ? weft_component_serialize(c, &img, &ilen, &err)
+                     : weft_module_serialize(m, &img, &ilen, &err)) != WEFT_OK) {
         fprintf(stderr, "weft: %s: %s\n", in, err.message);
         rc = 2;
     } else {
@@ -97,6 +102,7 @@ int weft_cli_compile(int argc, char **argv)
     if (img)
         weft_image_free(engine, img, ilen);
     weft_module_delete(m);
+    weft_component_delete(c);
     weft_engine_delete(engine);
     free(bytes);
     return rc;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "weft/component.h"
+#include "weft/image.h"
 #include "cli.h"
 
 #define EXIT_OK 0
@@ -18,7 +19,11 @@ static int load(const char *file, const uint8_t *bytes, size_t len, weft_engine 
                 weft_component **out)
 {
     weft_error err;
-    if (weft_component_new(engine, bytes, len, out, &err) != WEFT_OK) {
+    /* an image is used in place: the bytes outlive the component */
+    weft_status s = weft_image_is_component(bytes, len)
+                        ? weft_component_from_image(engine, bytes, len, out, &err)
+                        : weft_component_new(engine, bytes, len, out, &err);
+    if (s != WEFT_OK) {
         if (err.offset != WEFT_NO_OFFSET)
             fprintf(stderr, "weft: %s: %s at offset 0x%zx: %s\n", file,
                     weft_status_message(err.status), err.offset, err.message);

@@ -768,7 +768,7 @@ static int cmd_run(int argc, char **argv)
         rc = EXIT_LOAD;
         goto out;
     }
-    if (weft_is_component(bytes, len))
+    if (weft_is_component(bytes, len) || weft_image_is_component(bytes, len))
         rc = weft_cli_run_component(o.file, bytes, len, o.invoke, o.has_fuel, o.fuel);
     else
         rc = run_module(&o, bytes, len);

@@ -40,6 +40,18 @@ weft_status weft_module_from_image(weft_engine *engine, const uint8_t *image, si
 
 void weft_image_free(weft_engine *engine, uint8_t *image, size_t len);
 
+/* The same for components (their core modules are images inside the
+ * image, also used in place). Declared here with an opaque type so that
+ * image.h does not need component.h. */
+struct weft_component;
+weft_status weft_component_serialize(const struct weft_component *c, uint8_t **out, size_t *len,
+                                     weft_error *err);
+weft_status weft_component_from_image(weft_engine *engine, const uint8_t *image, size_t len,
+                                      struct weft_component **out, weft_error *err);
+
+/* Whether an image holds a component (as opposed to a core module). */
+bool weft_image_is_component(const uint8_t *bytes, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -249,13 +249,13 @@ typedef struct strblock {
     size_t size, used;
 } strblock;
 
-static char *str_alloc(cdec *d, size_t n)
+/* Memory owned by the component, in blocks freed with it. */
+static char *comp_alloc_raw(weft_component *c, size_t n)
 {
-    weft_component *c = d->c;
     strblock *b = (strblock *)c->strings;
     if (!b || b->size - b->used < n) {
         size_t size = n + sizeof(strblock) > 4096 ? n + sizeof(strblock) : 4096;
-        strblock *nb = wu_alloc(d->e, size);
+        strblock *nb = wu_alloc(c->engine, size);
         if (!nb)
             return NULL;
         nb->size = size;
@@ -267,6 +267,21 @@ static char *str_alloc(cdec *d, size_t n)
     char *p = (char *)b + b->used;
     b->used += n;
     return p;
+}
+
+void *wc_component_alloc(weft_component *c, size_t n)
+{
+    char *p = comp_alloc_raw(c, n + 8);
+    if (!p)
+        return NULL;
+    uintptr_t a = ((uintptr_t)p + 7) & ~(uintptr_t)7;
+    memset((void *)a, 0, n);
+    return (void *)a;
+}
+
+static char *str_alloc(cdec *d, size_t n)
+{
+    return comp_alloc_raw(d->c, n);
 }
 
 /* Memory that lives as long as the component (type element arrays ...). */

@@ -101,6 +101,9 @@ struct weft_component {
     uint32_t nresource_ids;         /* resource type ids across all scopes */
 };
 
+/* Zeroed memory owned by the component (freed with it), 8-byte aligned. */
+void *wc_component_alloc(weft_component *c, size_t n);
+
 /* Writes a type in WIT syntax ("func(name: option<string>) -> string",
  * "list<u8>", ...) into buf; returns the length it needed. */
 size_t wc_print_type(const wc_types *a, wc_tid t, char *buf, size_t cap);

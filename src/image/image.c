@@ -11,8 +11,7 @@
  *   section table at 64: {u32 id, u32 offset, u32 size, u32 0} per section
  *   sections, each at an 8-byte aligned offset.
  * The code and pool sections are used in place by the loader. */
-#include "core/module.h"
-#include "weft/image.h"
+#include "image/image_int.h"
 
 enum {
     SEC_INFO = 1, SEC_VALTYPES, SEC_TYPES, SEC_IMPORTS, SEC_FUNCS, SEC_TABLES, SEC_MEMS,
@@ -20,14 +19,13 @@ enum {
     SEC_COUNT_
 };
 
-#define HDR_SIZE 64u
 static const uint8_t image_magic[8] = {0x89, 'W', 'F', 'T', '\r', '\n', 0x1a, '\n'};
 
 /* ---------------------------------------------------------------- */
 /* Shared helpers                                                    */
 /* ---------------------------------------------------------------- */
 
-static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
+uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
 {
     static const uint32_t nib[16] = {
         0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
@@ -43,7 +41,7 @@ static uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
 }
 
 /* The CRC of an image, its checksum field counted as zero. */
-static uint32_t image_crc(const uint8_t *p, size_t len)
+uint32_t image_crc(const uint8_t *p, size_t len)
 {
     static const uint8_t zero[4] = {0, 0, 0, 0};
     uint32_t c = crc32_update(0, p, 40);
@@ -52,7 +50,7 @@ static uint32_t image_crc(const uint8_t *p, size_t len)
 }
 
 /* Identity of the internal code format: a hash of the opcode names in order. */
-static uint32_t opcode_hash(void)
+uint32_t opcode_hash(void)
 {
     uint32_t h = 2166136261u;
     for (unsigned i = 0; i < OPC_COUNT_; i++) {
@@ -64,28 +62,25 @@ static uint32_t opcode_hash(void)
 }
 
 /* Options that change what an image contains or means. */
-static uint32_t config_stamp(const weft_engine *e)
+uint32_t config_stamp(const weft_engine *e)
 {
     return (uint32_t)WEFT_FUEL | (e->cfg.features & 0xFFu) << 8;
 }
 
-static uint32_t weft_version(void)
+uint32_t weft_version(void)
 {
     return (uint32_t)WEFT_VERSION_MAJOR << 16 | (uint32_t)WEFT_VERSION_MINOR << 8 |
            (uint32_t)WEFT_VERSION_PATCH;
 }
 
-static inline uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static inline uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
-static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-
 bool weft_is_image(const uint8_t *bytes, size_t len)
 {
     return len >= 8 && memcmp(bytes, image_magic, 8) == 0;
+}
+
+bool weft_image_is_component(const uint8_t *bytes, size_t len)
+{
+    return weft_is_image(bytes, len) && len > 18 && bytes[18] == IMG_KIND_COMPONENT;
 }
 
 void weft_image_free(weft_engine *engine, uint8_t *image, size_t len)
@@ -97,14 +92,8 @@ void weft_image_free(weft_engine *engine, uint8_t *image, size_t len)
 /* Writer                                                            */
 /* ---------------------------------------------------------------- */
 
-typedef struct obuf {
-    const weft_engine *e;
-    uint8_t *p;
-    size_t len, cap;
-    bool oom;
-} obuf;
 
-static void put(obuf *b, const void *src, size_t n)
+void put(obuf *b, const void *src, size_t n)
 {
     if (b->oom)
         return;
@@ -126,33 +115,33 @@ static void put(obuf *b, const void *src, size_t n)
     b->len += n;
 }
 
-static void put8(obuf *b, uint8_t v) { put(b, &v, 1); }
+void put8(obuf *b, uint8_t v) { put(b, &v, 1); }
 
-static void put16(obuf *b, uint16_t v)
+void put16(obuf *b, uint16_t v)
 {
     uint8_t x[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
     put(b, x, 2);
 }
 
-static void put32(obuf *b, uint32_t v)
+void put32(obuf *b, uint32_t v)
 {
     uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
     put(b, x, 4);
 }
 
-static void put64(obuf *b, uint64_t v)
+void put64(obuf *b, uint64_t v)
 {
     put32(b, (uint32_t)v);
     put32(b, (uint32_t)(v >> 32));
 }
 
-static void align8(obuf *b)
+void align8(obuf *b)
 {
     static const uint8_t z[8] = {0};
     put(b, z, (8 - (b->len & 7)) & 7);
 }
 
-static void set32(obuf *b, size_t at, uint32_t v)
+void set32(obuf *b, size_t at, uint32_t v)
 {
     if (b->oom)
         return;
@@ -160,6 +149,54 @@ static void set32(obuf *b, size_t at, uint32_t v)
     b->p[at + 1] = (uint8_t)(v >> 8);
     b->p[at + 2] = (uint8_t)(v >> 16);
     b->p[at + 3] = (uint8_t)(v >> 24);
+}
+
+void img_begin(obuf *b, uint32_t nsec)
+{
+    uint8_t hdr[HDR_SIZE];
+    memset(hdr, 0, sizeof hdr);
+    put(b, hdr, sizeof hdr);
+    for (uint32_t i = 0; i < nsec; i++) {
+        uint8_t ent[16] = {0};
+        put(b, ent, sizeof ent);
+    }
+}
+
+void img_section(obuf *b, uint32_t id, size_t start)
+{
+    if (b->oom)
+        return;
+    size_t ent = HDR_SIZE + (size_t)(id - 1) * 16;
+    set32(b, ent, id);
+    set32(b, ent + 4, (uint32_t)start);
+    set32(b, ent + 8, (uint32_t)(b->len - start));
+}
+
+weft_status img_finish(obuf *b, const weft_engine *e, uint8_t kind, uint32_t nsec,
+                       uint8_t **out, size_t *len, weft_error *err)
+{
+    align8(b);
+    if (b->oom || b->len > 0xFFFFFFF0u) {
+        wu_free(e, b->p, b->cap);
+        return wu_error(err, b->oom ? WEFT_NOMEM : WEFT_LIMIT, WEFT_NO_OFFSET,
+                        b->oom ? "out of memory writing an image" : "image too large");
+    }
+    memcpy(b->p, image_magic, 8);
+    set32(b, 8, WEFT_IMAGE_FORMAT);
+    set32(b, 12, weft_version());
+    b->p[16] = (uint8_t)sizeof(void *);
+    b->p[17] = 1;
+    b->p[18] = kind;
+    set32(b, 20, config_stamp(e));
+    set32(b, 24, opcode_hash());
+    set32(b, 28, nsec);
+    set32(b, 32, (uint32_t)b->len);
+    set32(b, 36, 0);
+    set32(b, 40, image_crc(b->p, b->len));
+    uint8_t *q = wu_realloc(e, b->p, b->cap, b->len);
+    *out = q ? q : b->p;
+    *len = b->len;
+    return WEFT_OK;
 }
 
 static uint32_t pool_off(const weft_module *m, const char *p)
@@ -176,14 +213,7 @@ weft_status weft_module_serialize(const weft_module *m, uint8_t **out, size_t *l
     *out = NULL;
     *len = 0;
     obuf b = {m->engine, NULL, 0, 0, false};
-    uint8_t hdr[HDR_SIZE];
-    memset(hdr, 0, sizeof hdr);
-    put(&b, hdr, sizeof hdr);
-    size_t table = b.len;
-    for (unsigned i = 1; i < SEC_COUNT_; i++) {
-        uint8_t ent[16] = {0};
-        put(&b, ent, sizeof ent);
-    }
+    img_begin(&b, SEC_COUNT_ - 1);
     size_t start[SEC_COUNT_];
     uint32_t nelem_items = 0;
     for (uint32_t i = 0; i < m->nelems; i++)
@@ -294,36 +324,9 @@ weft_status weft_module_serialize(const weft_module *m, uint8_t **out, size_t *l
             put(&b, m->pool, m->pool_len);
             break;
         }
-        if (!b.oom) {
-            size_t ent = table + (sec - 1) * 16;
-            set32(&b, ent, sec);
-            set32(&b, ent + 4, (uint32_t)start[sec]);
-            set32(&b, ent + 8, (uint32_t)(b.len - start[sec]));
-        }
+        img_section(&b, sec, start[sec]);
     }
-    align8(&b);
-    if (b.oom || b.len > 0xFFFFFFF0u) {
-        wu_free(m->engine, b.p, b.cap);
-        return wu_error(err, b.oom ? WEFT_NOMEM : WEFT_LIMIT, WEFT_NO_OFFSET,
-                        b.oom ? "out of memory writing an image" : "image too large");
-    }
-    memcpy(b.p, image_magic, 8);
-    set32(&b, 8, WEFT_IMAGE_FORMAT);
-    set32(&b, 12, weft_version());
-    b.p[16] = (uint8_t)sizeof(void *);
-    b.p[17] = 1;
-    b.p[18] = 0;
-    set32(&b, 20, config_stamp(m->engine));
-    set32(&b, 24, opcode_hash());
-    set32(&b, 28, SEC_COUNT_ - 1);
-    set32(&b, 32, (uint32_t)b.len);
-    set32(&b, 36, 0);
-    set32(&b, 40, image_crc(b.p, b.len));
-    /* shrink to size */
-    uint8_t *q = wu_realloc(m->engine, b.p, b.cap, b.len);
-    *out = q ? q : b.p;
-    *len = b.len;
-    return WEFT_OK;
+    return img_finish(&b, m->engine, IMG_KIND_MODULE, SEC_COUNT_ - 1, out, len, err);
 }
 
 /* ---------------------------------------------------------------- */
@@ -366,25 +369,17 @@ static bool pool_name(const weft_module *m, uint32_t off, uint32_t len)
     return in_pool(m, off, (uint64_t)len + 1) && m->pool[off + len] == 0;
 }
 
-uint32_t wm_instr_length(const uint16_t *code, uint32_t at, uint32_t len);
-
-weft_status weft_module_from_image(weft_engine *engine, const uint8_t *img, size_t len,
-                                   weft_module **out, weft_error *err)
+weft_status img_check(const weft_engine *engine, const uint8_t *img, size_t len, uint8_t kind,
+                      uint32_t want_nsec, uint32_t *offs, uint32_t *sizes, weft_error *err)
 {
-    wu_error_clear(err);
-    if (!out)
-        return wu_error(err, WEFT_ARG, WEFT_NO_OFFSET, "out is NULL");
-    *out = NULL;
-    if (!engine || !img)
-        return wu_error(err, WEFT_ARG, WEFT_NO_OFFSET, "engine or image is NULL");
-    if (((uintptr_t)img & 7) != 0)
-        return wu_error(err, WEFT_ARG, 0, "image buffer must be aligned to 8 bytes");
     loader L;
     memset(&L, 0, sizeof L);
     L.img = img;
     L.len = len;
     L.err = err;
     char e[40], g[40];
+    if (((uintptr_t)img & 7) != 0)
+        return wu_error(err, WEFT_ARG, 0, "image buffer must be aligned to 8 bytes");
     if (len < HDR_SIZE)
         return wu_error(err, WEFT_MALFORMED, 0, "image too short: expected at least %u bytes, got %zu",
                         HDR_SIZE, len);
@@ -412,8 +407,11 @@ weft_status weft_module_from_image(weft_engine *engine, const uint8_t *img, size
     }
     if (img[17] != 1)
         return refuse(&L, 17, "image byte order: expected %s, got %s", "little-endian", "big-endian");
-    if (img[18] != 0)
-        return refuse(&L, 18, "image kind: expected %s, got %s", "a module", "something else");
+    if (img[18] != kind)
+        return refuse(&L, 18, "image kind: expected %s, got %s",
+                      kind == IMG_KIND_MODULE ? "a module" : "a component",
+                      img[18] == IMG_KIND_MODULE ? "a module" : img[18] == IMG_KIND_COMPONENT
+                                                                  ? "a component" : "something else");
     if (rd32(img + 20) != config_stamp(engine)) {
         wu_fmt(e, sizeof e, "0x%x", config_stamp(engine));
         wu_fmt(g, sizeof g, "0x%x", rd32(img + 20));
@@ -436,17 +434,43 @@ weft_status weft_module_from_image(weft_engine *engine, const uint8_t *img, size
         return refuse(&L, 40, "image checksum: expected %s, got %s (the image is damaged)", e, g);
     }
     uint32_t nsec = rd32(img + 28);
-    if (nsec != SEC_COUNT_ - 1 || HDR_SIZE + (size_t)nsec * 16 > len)
-        return refuse(&L, 28, "image section count: expected %s, got %s", "14", "another");
+    if (nsec != want_nsec || HDR_SIZE + (size_t)nsec * 16 > len) {
+        wu_fmt(e, sizeof e, "%u", want_nsec);
+        wu_fmt(g, sizeof g, "%u", nsec);
+        return refuse(&L, 28, "image section count: expected %s, got %s", e, g);
+    }
     for (uint32_t i = 0; i < nsec; i++) {
         const uint8_t *ent = img + HDR_SIZE + i * 16;
         uint32_t id = rd32(ent), off = rd32(ent + 4), size = rd32(ent + 8);
         if (id != i + 1 || off % 8 || off > len || size > len - off)
             return refuse(&L, HDR_SIZE + i * 16, "image section table entry is out of bounds%s%s", "", "");
-        L.off[id] = off;
-        L.size[id] = size;
+        offs[id] = off;
+        sizes[id] = size;
     }
+    return WEFT_OK;
+}
 
+uint32_t wm_instr_length(const uint16_t *code, uint32_t at, uint32_t len);
+
+weft_status weft_module_from_image(weft_engine *engine, const uint8_t *img, size_t len,
+                                   weft_module **out, weft_error *err)
+{
+    wu_error_clear(err);
+    if (!out)
+        return wu_error(err, WEFT_ARG, WEFT_NO_OFFSET, "out is NULL");
+    *out = NULL;
+    if (!engine || !img)
+        return wu_error(err, WEFT_ARG, WEFT_NO_OFFSET, "engine or image is NULL");
+    loader L;
+    memset(&L, 0, sizeof L);
+    L.img = img;
+    L.len = len;
+    L.err = err;
+    {
+        weft_status hs = img_check(engine, img, len, IMG_KIND_MODULE, SEC_COUNT_ - 1, L.off, L.size, err);
+        if (hs)
+            return hs;
+    }
     /* counts */
     weft_status st = want_records(&L, SEC_INFO, 18, 4, "info");
     if (st)
