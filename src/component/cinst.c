@@ -200,8 +200,12 @@ static weft_status call_core(weft_store *st, weft_func *f, const weft_val *args,
     return weft_func_call(st, f, args, nargs, results, nresults, err);
 }
 
+/* src_enc: the encoding the string arguments were lifted from (another
+ * component's), so lowering repeats the spec's realloc sequence for it;
+ * WC_UTF8 for values from the host. */
 static weft_status call_cfunc(weft_store *st, weft_cfunc *f, const weft_cval *args, size_t nargs,
-                              weft_cval *results, size_t nresults, weft_error *err);
+                              weft_cval *results, size_t nresults, weft_error *err,
+                              uint8_t src_enc);
 
 typedef struct wc_scratch {
     struct wc_scratch *next;
@@ -321,7 +325,8 @@ static weft_status call_host_cfunc(weft_store *st, weft_cfunc *f, const weft_cva
 /* Host -> lifted component function: lower the arguments into the
  * callee, call its core function, lift the results, run post-return. */
 static weft_status call_lifted(weft_store *st, weft_cfunc *f, const weft_cval *args, size_t nargs,
-                               weft_cval *results, size_t nresults, weft_error *err)
+                               weft_cval *results, size_t nresults, weft_error *err,
+                               uint8_t src_enc)
 {
     wc_cinst *ci = f->cinst;
     const weft_ctype *ft = wc_type(f->types, f->type);
@@ -343,6 +348,7 @@ static weft_status call_lifted(weft_store *st, weft_cfunc *f, const weft_cval *a
     cx.rtypes = f->rtypes;
     cx.nrtypes = f->nrtypes;
     cx.scope = next_scope(st);
+    cx.src_encoding = src_enc;
 
     weft_val flat[WC_MAX_FLAT_PARAMS + 1];
     uint32_t nflat = 0;
@@ -414,11 +420,12 @@ static weft_status call_lifted(weft_store *st, weft_cfunc *f, const weft_cval *a
 }
 
 static weft_status call_cfunc(weft_store *st, weft_cfunc *f, const weft_cval *args, size_t nargs,
-                              weft_cval *results, size_t nresults, weft_error *err)
+                              weft_cval *results, size_t nresults, weft_error *err,
+                              uint8_t src_enc)
 {
     if (f->kind == CF_HOST)
         return call_host_cfunc(st, f, args, nargs, results, nresults, err);
-    return call_lifted(st, f, args, nargs, results, nresults, err);
+    return call_lifted(st, f, args, nargs, results, nresults, err, src_enc);
 }
 
 weft_status weft_cfunc_call(weft_store *store, weft_cfunc *f, const weft_cval *args,
@@ -433,7 +440,7 @@ weft_status weft_cfunc_call(weft_store *store, weft_cfunc *f, const weft_cval *a
                         ft->n, nargs);
     if (ft->elem != WC_NONE && nresults < 1)
         return wu_error(err, WEFT_ARG, WEFT_NO_OFFSET, "function returns a value; no room given");
-    return call_cfunc(store, f, args, nargs, results, nresults, err);
+    return call_cfunc(store, f, args, nargs, results, nresults, err, WC_UTF8);
 }
 
 /* A core function produced by canon lower: lifts its arguments out of the
@@ -475,7 +482,7 @@ static weft_trap_kind lowered_trampoline(weft_caller *caller, void *user,
     weft_cval res;
     memset(&res, 0, sizeof res);
     weft_error err;
-    weft_status s = call_cfunc(st, L->callee, cargs, ft->n, &res, 1, &err);
+    weft_status s = call_cfunc(st, L->callee, cargs, ft->n, &res, 1, &err, L->opts.encoding);
     weft_cvals_free((weft_engine *)st->engine, cargs, ft->n);
     if (cargs != small)
         wu_free(st->engine, cargs, 0);
@@ -490,6 +497,7 @@ static weft_trap_kind lowered_trampoline(weft_caller *caller, void *user,
     if (ft->elem != WC_NONE) {
         uint32_t nflat = 0;
         uint32_t out_ptr = L->results_in_memory ? (uint32_t)args[L->nflat_params].of.i32 : 0;
+        cx.src_encoding = L->callee->kind == CF_LIFTED ? L->callee->opts.encoding : WC_UTF8;
         k = wc_lower_values(&cx, WC_MAX_FLAT_RESULTS, &res, &ft->elem, 1, results, &nflat,
                             L->results_in_memory ? &out_ptr : NULL);
         weft_cvals_free((weft_engine *)st->engine, &res, 1);

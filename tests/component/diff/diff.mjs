@@ -26,7 +26,7 @@ import { makeConverter, camel } from "../../../tools/lib/jsvalues.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
-export function readCases(text) {
+function readCases(text) {
   const comps = [];
   let cur = null;
   text.split("\n").forEach((raw, n) => {
@@ -57,7 +57,7 @@ export function readCases(text) {
         throw new Error(`cases line ${n + 1}: expected value: ${e.message}`);
       }
     }
-    cur.calls.push({ call: parts[0], expect, rule, line: n + 1 });
+    cur.calls.push({ call: parts[0], expect, rule });
   });
   return comps;
 }

@@ -1,4 +1,5 @@
-;; Flags: 3 labels (one byte), 9 labels (two bytes), 32 labels (wide, four bytes).
+;; Flags: 3 labels (one byte), 9 labels (two bytes), 17 and 32 labels (four
+;; bytes).
 ;; Lifting ignores bits past the last label; lowering sets only label bits.
 (component
   (core module $M
@@ -29,6 +30,9 @@
     ;; list<f3> pair and elements
     (data (i32.const 24) "\10\04\00\00\03\00\00\00")
     (data (i32.const 1040) "\ff" "\f8" "\02")
+    ;; list<f17> pair and elements
+    (data (i32.const 32) "\20\04\00\00\02\00\00\00")
+    (data (i32.const 1056) "\ff\ff\01\ff" "\00\00\02\00")
   )
   (core instance $m (instantiate $M))
   (alias core export $m "mem" (core memory $mem))
@@ -36,6 +40,7 @@
 
   (type $f3 (flags "a" "b" "c"))
   (type $f9 (flags "f0" "f1" "f2" "f3" "f4" "f5" "f6" "f7" "f8"))
+  (type $f17 (flags "h0" "h1" "h2" "h3" "h4" "h5" "h6" "h7" "h8" "h9" "h10" "h11" "h12" "h13" "h14" "h15" "h16"))
   (type $wide (flags
     "g0" "g1" "g2" "g3" "g4" "g5" "g6" "g7" "g8" "g9" "g10" "g11" "g12" "g13" "g14" "g15"
     "g16" "g17" "g18" "g19" "g20" "g21" "g22" "g23" "g24" "g25" "g26" "g27" "g28" "g29" "g30" "g31"))
@@ -45,6 +50,7 @@
   (func $f3-bits (param "x" $f3) (result u32) (canon lift (core func $m "id")))
   (func $wide-bits (param "x" $wide) (result u32) (canon lift (core func $m "id")))
   (func $f9s-at (param "at" u32) (result (list $f9)) (canon lift (core func $m "id") (memory $mem)))
+  (func $f17s-at (param "at" u32) (result (list $f17)) (canon lift (core func $m "id") (memory $mem)))
   (func $f3s-at (param "at" u32) (result (list $f3)) (canon lift (core func $m "id") (memory $mem)))
   (func $echo-f9s (param "xs" (list $f9)) (result (list $f9))
     (canon lift (core func $m "echo") (memory $mem) (realloc $realloc)))
@@ -54,6 +60,7 @@
   (instance $t
     (export "f3" (type $f3))
     (export "f9" (type $f9))
+    (export "f17" (type $f17))
     (export "wide" (type $wide))
     (export "f3-from" (func $f3-from))
     (export "wide-from" (func $wide-from))
@@ -61,6 +68,7 @@
     (export "wide-bits" (func $wide-bits))
     (export "f9s-at" (func $f9s-at))
     (export "f3s-at" (func $f3s-at))
+    (export "f17s-at" (func $f17s-at))
     (export "echo-f9s" (func $echo-f9s))
     (export "f9s-bytes" (func $f9s-bytes))
   )

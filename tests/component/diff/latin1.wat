@@ -36,6 +36,7 @@
     (data (i32.const 48) "\01\04\00\00" "\00\00\00\00")   ;; 48: empty latin1 at an odd address
     (data (i32.const 56) "\fe\ff\00\00" "\02\00\00\00")   ;; 56: latin1 at 65534, 2 bytes: fits
     (data (i32.const 64) "\fe\ff\00\00" "\02\00\00\80")   ;; 64: utf16 at 65534, 2 units: past the end
+    (data (i32.const 72) "\00\04\00\00" "\00\00\00\80")   ;; 72: utf16, 0 units
 
     (data (i32.const 1024) "\63\61\66\e9\20\6e\61\ef\76\65")
     (data (i32.const 1088) "\03\26\20\00\3d\d8\00\de\20\00\f6\00")

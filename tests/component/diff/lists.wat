@@ -1,5 +1,5 @@
-;; Lists: of u8, u32, u64, strings, lists, and of records holding lists of
-;; variants. The *-at functions return their argument as the address of a
+;; Lists: of u8, s8, u32, u64, bool, char, f32, f64, strings, tuples, lists,
+;; and of records holding lists of variants. The *-at functions return their argument as the address of a
 ;; (ptr, len) pair below; echo-* receive a list written by the host through
 ;; realloc and return it unchanged.
 (component
@@ -15,6 +15,9 @@
       (memory.copy (local.get $p) (local.get $old)
         (select (local.get $osz) (local.get $nsz) (i32.lt_u (local.get $osz) (local.get $nsz))))
       (local.get $p))
+    ;; a realloc returning a misaligned pointer, and one returning a block at the end
+    (func (export "realloc-odd") (param i32 i32 i32 i32) (result i32) (i32.const 8194))
+    (func (export "realloc-end") (param i32 i32 i32 i32) (result i32) (i32.const 65534))
     (func (export "at") (param i32) (result i32) (local.get 0))
     (func (export "echo") (param i32 i32) (result i32)
       (i32.store (i32.const 0) (local.get 0))
@@ -49,6 +52,11 @@
     (data (i32.const 120) "\02\05\00\00\01\00\00\00") ;; items at 1282: misaligned
     (data (i32.const 128) "\e0\05\00\00\01\00\00\00") ;; nested at 1504: inner list<u16> at 1201
     (data (i32.const 136) "\00\00\01\00\01\00\00\00") ;; list<u8> at 65536, 1 element: past the end
+    (data (i32.const 144) "\00\06\00\00\03\00\00\00") ;; list<char> at 1536: ['a', U+1F600, U+E000]
+    (data (i32.const 152) "\0c\06\00\00\01\00\00\00") ;; list<char> at 1548: [U+DFFF]
+    (data (i32.const 160) "\18\06\00\00\03\00\00\00") ;; list<bool> at 1560: bytes 0, 1, 2
+    (data (i32.const 168) "\1c\06\00\00\03\00\00\00") ;; list<s8> at 1564: bytes 80, ff, 7f
+    (data (i32.const 176) "\20\06\00\00\03\00\00\00") ;; list<f32> at 1568: NaN with a payload, -0, inf
 
     (data (i32.const 1024) "\00\01\7f\80\ff")
     ;; string pairs: (1100, 1) (1104, 2) (1108, 3) (0, 0)
@@ -72,6 +80,11 @@
     (data (i32.const 1460) "\04\00\00\00\00\00\00\00\00\00\00\00")  ;; discriminant 4 of 4 cases
     (data (i32.const 1480) "\4c\04\00\00\01\00\00\00\ff\ff\00\00\02\00\00\00")  ;; [(1100, 1), (65535, 2)]
     (data (i32.const 1504) "\b1\04\00\00\01\00\00\00")  ;; [(1201, 1)]
+    (data (i32.const 1536) "\61\00\00\00\00\f6\01\00\00\e0\00\00")
+    (data (i32.const 1548) "\ff\df\00\00")
+    (data (i32.const 1560) "\00\01\02")
+    (data (i32.const 1564) "\80\ff\7f")
+    (data (i32.const 1568) "\00\00\a0\7f\00\00\00\80\00\00\80\7f")
   )
   (core instance $m (instantiate $M))
   (alias core export $m "mem" (core memory $mem))
@@ -86,6 +99,10 @@
   (func $words-at (param "at" u32) (result (list string)) (canon lift (core func $m "at") (memory $mem)))
   (func $nested-at (param "at" u32) (result (list (list u16))) (canon lift (core func $m "at") (memory $mem)))
   (func $items-at (param "at" u32) (result (list $item)) (canon lift (core func $m "at") (memory $mem)))
+  (func $chars-at (param "at" u32) (result (list char)) (canon lift (core func $m "at") (memory $mem)))
+  (func $bools-at (param "at" u32) (result (list bool)) (canon lift (core func $m "at") (memory $mem)))
+  (func $s8s-at (param "at" u32) (result (list s8)) (canon lift (core func $m "at") (memory $mem)))
+  (func $f32s-at (param "at" u32) (result (list f32)) (canon lift (core func $m "at") (memory $mem)))
 
   (func $echo-bytes (param "xs" (list u8)) (result (list u8))
     (canon lift (core func $m "echo") (memory $mem) (realloc $realloc)))
@@ -95,8 +112,18 @@
     (canon lift (core func $m "echo") (memory $mem) (realloc $realloc)))
   (func $echo-items (param "xs" (list $item)) (result (list $item))
     (canon lift (core func $m "echo") (memory $mem) (realloc $realloc)))
+  (func $echo-chars (param "xs" (list char)) (result (list char))
+    (canon lift (core func $m "echo") (memory $mem) (realloc $realloc)))
+  (func $echo-f64s (param "xs" (list f64)) (result (list f64))
+    (canon lift (core func $m "echo") (memory $mem) (realloc $realloc)))
+  (func $echo-pairs (param "xs" (list (tuple u8 string))) (result (list (tuple u8 string)))
+    (canon lift (core func $m "echo") (memory $mem) (realloc $realloc)))
   (func $items-len (param "xs" (list $item)) (result u32)
     (canon lift (core func $m "len") (memory $mem) (realloc $realloc)))
+  (func $u32s-len-odd-realloc (param "xs" (list u32)) (result u32)
+    (canon lift (core func $m "len") (memory $mem) (realloc (core func $m "realloc-odd"))))
+  (func $bytes-len-realloc-at-end (param "xs" (list u8)) (result u32)
+    (canon lift (core func $m "len") (memory $mem) (realloc (core func $m "realloc-end"))))
   (func $sum-bytes (param "xs" (list u8)) (result u32)
     (canon lift (core func $m "sum") (memory $mem) (realloc $realloc)))
 
@@ -109,12 +136,21 @@
     (export "words-at" (func $words-at))
     (export "nested-at" (func $nested-at))
     (export "items-at" (func $items-at))
+    (export "chars-at" (func $chars-at))
+    (export "bools-at" (func $bools-at))
+    (export "s8s-at" (func $s8s-at))
+    (export "f32s-at" (func $f32s-at))
     (export "echo-bytes" (func $echo-bytes))
     (export "echo-words" (func $echo-words))
     (export "echo-nested" (func $echo-nested))
     (export "echo-items" (func $echo-items))
+    (export "echo-chars" (func $echo-chars))
+    (export "echo-f64s" (func $echo-f64s))
+    (export "echo-pairs" (func $echo-pairs))
     (export "items-len" (func $items-len))
     (export "sum-bytes" (func $sum-bytes))
+    (export "u32s-len-odd-realloc" (func $u32s-len-odd-realloc))
+    (export "bytes-len-realloc-at-end" (func $bytes-len-realloc-at-end))
   )
   (export "t" (instance $t))
 )

@@ -88,8 +88,11 @@
     (field "a" u8) (field "b" u64) (field "c" u16) (field "d" f32) (field "e" bool) (field "f" char)
     (field "g" s8) (field "h" s16) (field "i" s32) (field "j" s64) (field "k" f64) (field "l" u32)))
   (type $point (record (field "x" s32) (field "y" s32)))
+  ;; one flat value: returned directly, not through memory
+  (type $wrap (record (field "v" u8)))
 
   (func $mixed-at (param "at" u32) (result $mixed) (canon lift (core func $m "at") (memory $mem)))
+  (func $wrap-from (param "x" u32) (result $wrap) (canon lift (core func $m "at")))
   (func $triple-at (param "at" u32) (result (tuple u8 s64 string)) (canon lift (core func $m "at") (memory $mem)))
   (func $echo-mixed (param "x" $mixed) (result $mixed) (canon lift (core func $m "echo-mixed") (memory $mem)))
   (func $swap (param "p" $point) (result $point) (canon lift (core func $m "swap") (memory $mem)))
@@ -103,7 +106,9 @@
   (instance $t
     (export "mixed" (type $mixed))
     (export "point" (type $point))
+    (export "wrap" (type $wrap))
     (export "mixed-at" (func $mixed-at))
+    (export "wrap-from" (func $wrap-from))
     (export "triple-at" (func $triple-at))
     (export "echo-mixed" (func $echo-mixed))
     (export "swap" (func $swap))

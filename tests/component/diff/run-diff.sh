@@ -49,7 +49,7 @@ short() { if [ ${#1} -gt 160 ]; then printf '%s...' "${1:0:160}"; else printf '%
 # "trap: ..." compares as "trap".
 norm() { case $1 in trap:*|trap) printf 'trap' ;; *) printf '%s' "$1" ;; esac; }
 
-passed=0 failed=0 deviations=0 agreeing=0
+passed=0 failed=0 deviations=0 agreeing=0 failures=""
 while IFS=$'\x1f' read -r file call expect rule jco; do
   wasm="$work/wasm/${file%.wat}.wasm"
   w=$(run_weft "$wasm" "$call")
@@ -75,7 +75,9 @@ while IFS=$'\x1f' read -r file call expect rule jco; do
     fi
   fi
   failed=$((failed + 1))
-  echo "FAIL  $what"
+  if [ "$nw" != "$expect" ]; then why="weft differs from the specification"; else why="jco differs (not documented)"; fi
+  failures+="  $what: $why"$'\n'
+  echo "FAIL  $what: $why"
   echo "      spec: $expect"
   echo "      weft: $(short "$w")"
   echo "      jco:  $(short "$jco")"
@@ -83,5 +85,6 @@ while IFS=$'\x1f' read -r file call expect rule jco; do
 done <"$work/jco.txt"
 
 echo "$deviations documented jco deviations confirmed, $agreeing documented deviations where jco now agrees"
+[ -n "$failures" ] && printf 'failed:\n%s' "$failures"
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ] && [ $passed -gt 0 ]
