@@ -34,6 +34,28 @@ static const char *name_of(const names *nm, wc_tid t)
     return NULL;
 }
 
+static bool wit_keyword(const char *s)
+{
+    static const char *const kw[] = {
+        "as", "async", "bool", "borrow", "char", "constructor", "enum", "export", "f32", "f64",
+        "flags", "func", "future", "import", "include", "interface", "list", "option", "own",
+        "package", "record", "resource", "result", "s16", "s32", "s64", "s8", "static", "stream",
+        "string", "tuple", "type", "u16", "u32", "u64", "u8", "use", "variant", "with", "world",
+        "error-context"};
+    for (unsigned i = 0; i < sizeof kw / sizeof kw[0]; i++)
+        if (!strcmp(kw[i], s))
+            return true;
+    return false;
+}
+
+/* An identifier, with a % when it is a WIT keyword. */
+static void ident(pbuf *p, const char *s)
+{
+    if (wit_keyword(s))
+        put(p, "%");
+    put(p, s);
+}
+
 static void print_type(pbuf *p, const wc_types *a, wc_tid t, const names *nm, int depth);
 
 static void print_func(pbuf *p, const wc_types *a, const weft_ctype *ty, const names *nm, int depth)
@@ -42,7 +64,7 @@ static void print_func(pbuf *p, const wc_types *a, const weft_ctype *ty, const n
     for (uint32_t i = 0; i < ty->n; i++) {
         if (i)
             put(p, ", ");
-        put(p, ty->labels[i]);
+        ident(p, ty->labels[i]);
         put(p, ": ");
         print_type(p, a, ty->elems[i], nm, depth + 1);
     }
@@ -68,7 +90,7 @@ static void print_type(pbuf *p, const wc_types *a, wc_tid t, const names *nm, in
     if (named && ty->kind != WEFT_C_LIST && ty->kind != WEFT_C_OPTION &&
         ty->kind != WEFT_C_RESULT && ty->kind != WEFT_C_TUPLE && ty->kind != WEFT_C_OWN &&
         ty->kind != WEFT_C_BORROW) {
-        put(p, named);
+        ident(p, named);
         return;
     }
     char tmp[32];
@@ -79,7 +101,7 @@ static void print_type(pbuf *p, const wc_types *a, wc_tid t, const names *nm, in
         for (uint32_t i = 0; i < ty->n; i++) {
             if (i)
                 put(p, ", ");
-            put(p, ty->labels[i]);
+            ident(p, ty->labels[i]);
             if (ty->kind == WEFT_C_RECORD) {
                 put(p, ": ");
                 print_type(p, a, ty->elems[i], nm, depth + 1);
@@ -127,7 +149,10 @@ static void print_type(pbuf *p, const wc_types *a, wc_tid t, const names *nm, in
         const char *rn = name_of(nm, ty->elem);
         if (ty->kind == WEFT_C_BORROW)
             put(p, "borrow<");
-        put(p, rn ? rn : "resource");
+        if (rn)
+            ident(p, rn);
+        else
+            put(p, "resource");
         if (ty->kind == WEFT_C_BORROW)
             put(p, ">");
         return;
@@ -171,6 +196,13 @@ typedef struct wout {
 
 static void emit(wout *w, const char *s) { w->out(w->ud, s, strlen(s)); }
 
+static void emit_ident(wout *w, const char *s)
+{
+    if (wit_keyword(s))
+        emit(w, "%");
+    emit(w, s);
+}
+
 static void emit_type(wout *w, const wc_types *a, wc_tid t, const names *nm)
 {
     char buf[1024];
@@ -191,7 +223,7 @@ static void emit_interface_body(wout *w, const wc_types *a, const weft_ctype *it
             const weft_ctype *ty = wc_type(a, d->type);
             if (ty->kind == WC_K_RESOURCE) {
                 emit(w, "resource ");
-                emit(w, d->name);
+                emit_ident(w, d->name);
                 emit(w, ";\n");
                 continue;
             }
@@ -199,11 +231,11 @@ static void emit_interface_body(wout *w, const wc_types *a, const weft_ctype *it
                            : ty->kind == WEFT_C_FLAGS ? "flags " : ty->kind == WEFT_C_ENUM ? "enum " : NULL;
             if (kw) {
                 emit(w, kw);
-                emit(w, d->name);
+                emit_ident(w, d->name);
                 emit(w, " {");
                 for (uint32_t k = 0; k < ty->n; k++) {
                     emit(w, k ? ", " : " ");
-                    emit(w, ty->labels[k]);
+                    emit_ident(w, ty->labels[k]);
                     if (ty->kind == WEFT_C_RECORD) {
                         emit(w, ": ");
                         emit_type(w, a, ty->elems[k], &nm);
@@ -216,7 +248,7 @@ static void emit_interface_body(wout *w, const wc_types *a, const weft_ctype *it
                 emit(w, " }\n");
             } else {
                 emit(w, "type ");
-                emit(w, d->name);
+                emit_ident(w, d->name);
                 emit(w, " = ");
                 /* print the structure, not the name itself */
                 names none = {NULL, 0};
@@ -224,7 +256,7 @@ static void emit_interface_body(wout *w, const wc_types *a, const weft_ctype *it
                 emit(w, ";\n");
             }
         } else if (d->sort == WC_SORT_FUNC) {
-            emit(w, d->name);
+            emit_ident(w, d->name);
             emit(w, ": ");
             emit_type(w, a, d->type, &nm);
             emit(w, ";\n");
