@@ -871,6 +871,26 @@ static struct cnamed *cname_slot(runner *r, const char *name, bool create)
     return c;
 }
 
+/* Keeps an image alive until the end of the script (modules use it in place). */
+static bool keep_image(runner *r, uint8_t *img, size_t len)
+{
+    if (r->nimages == r->capimages) {
+        size_t nc = r->capimages ? r->capimages * 2 : 16;
+        uint8_t **ni = realloc(r->images_kept, nc * sizeof *ni);
+        if (!ni)
+            return false;
+        r->images_kept = ni;
+        size_t *nl = realloc(r->images_len, nc * sizeof *nl);
+        if (!nl)
+            return false;
+        r->images_len = nl;
+        r->capimages = nc;
+    }
+    r->images_kept[r->nimages] = img;
+    r->images_len[r->nimages++] = len;
+    return true;
+}
+
 static bool keep_component(runner *r, weft_component *c)
 {
     if (r->ncomps == r->capcomps) {
@@ -947,6 +967,25 @@ static outcome load_component(runner *r, const json *cmd, weft_component **out,
     *st = weft_component_new(r->engine, (const uint8_t *)bytes, len, out, err);
     seal_error(err);
     free(bytes);
+    if (*st == WEFT_OK && r->images) {
+        /* run it from an image instead */
+        uint8_t *img;
+        size_t ilen;
+        weft_component *loaded = NULL;
+        weft_status s2 = weft_component_serialize(*out, &img, &ilen, err);
+        weft_component_delete(*out);
+        *out = NULL;
+        if (s2 == WEFT_OK) {
+            if (!keep_image(r, img, ilen)) {
+                weft_image_free(r->engine, img, ilen);
+                return result(r, FAIL, "out of memory");
+            }
+            s2 = weft_component_from_image(r->engine, img, ilen, &loaded, err);
+        }
+        if (s2 != WEFT_OK)
+            return result(r, FAIL, "image round trip failed: %s", err->message);
+        *out = loaded;
+    }
     if (*st == WEFT_OK && !keep_component(r, *out)) {
         weft_component_delete(*out);
         *out = NULL;
@@ -1343,21 +1382,10 @@ static outcome load_module(runner *r, const json *cmd, weft_module **out,
         weft_module_delete(*out);
         *out = NULL;
         if (s2 == WEFT_OK) {
-            if (r->nimages == r->capimages) {
-                size_t nc = r->capimages ? r->capimages * 2 : 16;
-                uint8_t **ni = realloc(r->images_kept, nc * sizeof *ni);
-                size_t *nl = ni ? realloc(r->images_len, nc * sizeof *nl) : NULL;
-                if (ni)
-                    r->images_kept = ni;
-                if (!ni || !nl) {
-                    weft_image_free(r->engine, img, ilen);
-                    return result(r, FAIL, "out of memory");
-                }
-                r->images_len = nl;
-                r->capimages = nc;
+            if (!keep_image(r, img, ilen)) {
+                weft_image_free(r->engine, img, ilen);
+                return result(r, FAIL, "out of memory");
             }
-            r->images_kept[r->nimages] = img;
-            r->images_len[r->nimages++] = ilen;
             s2 = weft_module_from_image(r->engine, img, ilen, &loaded, err);
         }
         if (s2 != WEFT_OK)

@@ -2,9 +2,10 @@
 # Runs one Component Model reference test: converts it with
 # tools/cm-wast2json.mjs into WORKDIR, then runs it with `weft wast` and the
 # expected-failures list.
-#   run-cm-wast.sh WEFT FILE.wast WORKDIR EXPECTED_FAILURES
+#   run-cm-wast.sh WEFT FILE.wast WORKDIR EXPECTED_FAILURES [OPTION...]
 set -euo pipefail
 weft=$1 wast=$2 work=$3 xfail=$4
+shift 4
 root=$(cd "$(dirname "$0")/../.." && pwd)
 if ! command -v node >/dev/null 2>&1; then
   echo "run-cm-wast: node not found (install Node.js; scripts/deps.sh installs jco)" >&2
@@ -21,4 +22,4 @@ if ! node "$root/tools/cm-wast2json.mjs" "$wast" -o "$work/$name.json" >"$work/c
   cat "$work/convert.log" >&2
   exit 1
 fi
-exec "$weft" wast --expected-failures "$xfail" "$work/$name.json"
+exec "$weft" wast --expected-failures "$xfail" "$@" "$work/$name.json"
