@@ -486,7 +486,8 @@ weft_status weft_component_from_image(weft_engine *engine, const uint8_t *img, s
             d->outer_idx = g32(&r);
             if (r.bad || d->op > WC_D_EXPORT || d->space >= WC_IS_COUNT || d->nargs > r.end / 12 ||
                 (cidx != NO_STR && cidx >= ncomps) ||
-                (d->type != WC_NONE && d->type >= ntypes && d->space != WC_IS_CORE_MODULE) ||
+                (d->type != WC_NONE && d->type >= ntypes && d->space != WC_IS_CORE_MODULE &&
+                 d->space != WC_IS_CORE_TYPE) ||
                 d->opts.encoding > WC_LATIN1_UTF16 ||
                 ((d->op == WC_D_CORE_MODULE || (d->op == WC_D_ALIAS_OUTER && d->space == WC_IS_CORE_MODULE &&
                                                 !(d->module & 0x80000000u))) && d->module >= nmodules)) {
