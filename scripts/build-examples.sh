@@ -19,7 +19,7 @@ case "${1:-}" in
 esac
 
 out="${BUILD_DIR:-build}/examples/hello"
-rm -f "$out"/guest*.wasm "$out"/guest*.o
+rm -f "$out"/guest*.wasm "$out"/guest*.cwasm "$out"/guest*.o
 mkdir -p "$out"
 
 # Pinned flags: -mcpu=mvp fixes the feature set (clang-19's default cpu adds
@@ -33,6 +33,10 @@ for g in guest1 guest2; do
   clang-19 "${CFLAGS[@]}" -c "examples/hello/$g/$g.c" -o "$out/$g.o"
   wasm-ld-19 "${LDFLAGS[@]}" "$out/$g.o" -o "$out/$g.core.wasm"
   node tools/componentize.mjs "$out/$g.core.wasm" "examples/hello/$g/wit" "$g-world" "$out/$g.wasm"
+  # the precompiled image the host loads (when weft is built)
+  if [ -x "${BUILD_DIR:-build}/weft" ]; then
+    "${BUILD_DIR:-build}/weft" compile "$out/$g.wasm" -o "$out/$g.cwasm"
+  fi
 done
 
 [ "$check" = 1 ] || exit 0

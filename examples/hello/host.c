@@ -2,15 +2,17 @@
  *
  *   build/examples/hello/hello [NAME]
  *
- * Loads guest1.wasm and guest2.wasm from the directory the program lives
- * in (or from WEFT_HELLO_DIR), calls guest1's run(), guest2's
- * run(some(NAME)) and guest2's describe(), and prints what they return.
- * NAME defaults to "Pulley". */
+ * Loads guest1 and guest2 from the directory the program lives in (or from
+ * WEFT_HELLO_DIR): their precompiled images (guestN.cwasm, made by
+ * `weft compile`) when present, otherwise the components (guestN.wasm).
+ * Calls guest1's run(), guest2's run(some(NAME)) and guest2's describe(),
+ * and prints what they return. NAME defaults to "Pulley". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "weft/component.h"
+#include "weft/image.h"
 
 static unsigned char *read_all(const char *path, size_t *len)
 {
@@ -40,22 +42,34 @@ static unsigned char *read_all(const char *path, size_t *len)
     return buf;
 }
 
-/* Loads dir/file as a component and instantiates it. */
+/* Loads dir/name.cwasm (an image, used in place: *keep receives the buffer,
+ * to free after the component) or dir/name.wasm, and instantiates it. */
 static weft_component_instance *load(weft_engine *engine, weft_store *store,
                                      weft_component_linker *linker, const char *dir,
-                                     const char *file, weft_component **comp)
+                                     const char *name, weft_component **comp, void **keep)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
     size_t len;
+    snprintf(path, sizeof path, "%s/%s.cwasm", dir, name);
     unsigned char *bytes = read_all(path, &len);
+    bool image = bytes != NULL;
     if (!bytes) {
-        fprintf(stderr, "hello: cannot read %s\n", path);
+        snprintf(path, sizeof path, "%s/%s.wasm", dir, name);
+        bytes = read_all(path, &len);
+    }
+    if (!bytes) {
+        fprintf(stderr, "hello: cannot read %s/%s.cwasm or .wasm\n", dir, name);
         return NULL;
     }
     weft_error err;
-    weft_status s = weft_component_new(engine, bytes, len, comp, &err);
-    free(bytes);
+    weft_status s = image ? weft_component_from_image(engine, bytes, len, comp, &err)
+                          : weft_component_new(engine, bytes, len, comp, &err);
+    if (image)
+        *keep = bytes;
+    else
+        free(bytes);
+    fprintf(stderr, "hello: loaded %s (%zu bytes%s)\n", path, len,
+            image ? ", precompiled image" : "");
     if (s != WEFT_OK) {
         fprintf(stderr, "hello: %s: %s\n", path, err.message);
         return NULL;
@@ -113,14 +127,15 @@ int main(int argc, char **argv)
     weft_store *store = weft_store_new(engine);
     weft_component_linker *linker = weft_component_linker_new(engine);
     weft_component *c1 = NULL, *c2 = NULL;
+    void *keep1 = NULL, *keep2 = NULL;
     int rc = 1;
     if (!engine || !store || !linker) {
         fprintf(stderr, "hello: out of memory\n");
         goto out;
     }
     /* The guests import nothing, so the linker stays empty. */
-    weft_component_instance *g1 = load(engine, store, linker, dir, "guest1.wasm", &c1);
-    weft_component_instance *g2 = g1 ? load(engine, store, linker, dir, "guest2.wasm", &c2) : NULL;
+    weft_component_instance *g1 = load(engine, store, linker, dir, "guest1", &c1, &keep1);
+    weft_component_instance *g2 = g1 ? load(engine, store, linker, dir, "guest2", &c2, &keep2) : NULL;
     if (!g2)
         goto out;
 
@@ -141,6 +156,8 @@ out:
     weft_store_delete(store);
     weft_component_delete(c1);
     weft_component_delete(c2);
+    free(keep1);
+    free(keep2);
     weft_engine_delete(engine);
     return rc;
 }

@@ -7,7 +7,8 @@ set -euo pipefail
 test_hello=$1 weft=$2 host=$3 build=$4
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dir="$build/examples/hello"
-if [ ! -f "$dir/guest1.wasm" ] || [ ! -f "$dir/guest2.wasm" ] ||
+if [ ! -f "$dir/guest1.cwasm" ] || [ ! -f "$dir/guest2.cwasm" ] ||
+   [ "$weft" -nt "$dir/guest1.cwasm" ] ||
    [ "$root/examples/hello/guest1/guest1.c" -nt "$dir/guest1.wasm" ] ||
    [ "$root/examples/hello/guest2/guest2.c" -nt "$dir/guest2.wasm" ]; then
   (cd "$root" && BUILD_DIR="$build" scripts/build-examples.sh) >/dev/null
@@ -27,7 +28,15 @@ check "weft run --invoke describe()" '"guest2 has an extra `describe` export"' \
 check "weft run --invoke run() on guest1" '"guest1 run() called"' \
   "$("$weft" run --invoke 'run()' "$dir/guest1.wasm")"
 expected=$'guest1 run() called\nguest2 run() called: hello, Pulley!\ndescribe: guest2 has an extra `describe` export'
-check "hello host" "$expected" "$(WEFT_HELLO_DIR="$dir" "$host")"
+check "hello host (precompiled images)" "$expected" "$(WEFT_HELLO_DIR="$dir" "$host" 2>/dev/null)"
+check "hello host uses the images" "2" "$(WEFT_HELLO_DIR="$dir" "$host" 2>&1 >/dev/null | grep -c 'precompiled image')"
+check "weft run of guest2's image" '"guest2 run() called: hello, Kevin!"' \
+  "$("$weft" run --invoke 'run(some("Kevin"))' "$dir/guest2.cwasm")"
+# the components themselves, without images
+tmp=$(mktemp -d)
+cp "$dir/guest1.wasm" "$dir/guest2.wasm" "$tmp/"
+check "hello host (components)" "$expected" "$(WEFT_HELLO_DIR="$tmp" "$host" 2>/dev/null)"
+rm -rf "$tmp"
 check "hello host with a name" "guest2 run() called: hello, Ada!" \
   "$(WEFT_HELLO_DIR="$dir" "$host" Ada | sed -n 2p)"
 exit $fail
