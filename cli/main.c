@@ -17,6 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#define CLI_HAVE_MMAP 1
+#endif
 
 /* Exit statuses. */
 #define EXIT_OK 0
@@ -123,6 +129,51 @@ uint8_t *cli_read_file(const char *path, size_t *len_out)
     fclose(f);
     *len_out = len;
     return buf;
+}
+
+/* Maps a file read-only for `weft run`: precompiled images are executed
+ * where they lie, so the internal code is never copied. Falls back to
+ * reading the file where mapping is unavailable or fails (pipes, empty
+ * files). *mapped tells cli_unmap_file how to release the buffer. */
+static const uint8_t *cli_map_file(const char *path, size_t *len_out,
+                                   bool *mapped)
+{
+    *mapped = false;
+#ifdef CLI_HAVE_MMAP
+    {
+        int fd = open(path, O_RDONLY);
+        struct stat st;
+        if (fd >= 0) {
+            if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+                void *p = mmap(NULL, (size_t)st.st_size, PROT_READ,
+                               MAP_PRIVATE, fd, 0);
+                if (p != MAP_FAILED) {
+                    close(fd);
+                    *mapped = true;
+                    *len_out = (size_t)st.st_size;
+                    return p;
+                }
+            }
+            close(fd);
+        }
+    }
+#endif
+    return cli_read_file(path, len_out);
+}
+
+static void cli_unmap_file(const uint8_t *bytes, size_t len, bool mapped)
+{
+    if (bytes == NULL)
+        return;
+#ifdef CLI_HAVE_MMAP
+    if (mapped) {
+        munmap((void *)(uintptr_t)bytes, len);
+        return;
+    }
+#endif
+    (void)len;
+    (void)mapped;
+    free((void *)(uintptr_t)bytes);
 }
 
 static const char *base_name(const char *path)
@@ -648,7 +699,8 @@ static bool take_opt(int argc, char **argv, int *i, const char *name,
 static int cmd_run(int argc, char **argv)
 {
     run_opts o;
-    uint8_t *bytes = NULL;
+    const uint8_t *bytes = NULL;
+    bool mapped = false;
     size_t len = 0;
     int i, rc = EXIT_OK;
 
@@ -761,7 +813,7 @@ static int cmd_run(int argc, char **argv)
     o.args = argv + i;
     o.nargs = argc - i;
 
-    bytes = cli_read_file(o.file, &len);
+    bytes = cli_map_file(o.file, &len, &mapped);
     if (bytes == NULL) {
         fprintf(stderr, "weft: %s: cannot read: %s\n", o.file,
                 strerror(errno));
@@ -774,7 +826,7 @@ static int cmd_run(int argc, char **argv)
         rc = run_module(&o, bytes, len);
 
 out:
-    free(bytes);
+    cli_unmap_file(bytes, len, mapped);
     if (o.dir_bufs != NULL)
         for (i = 0; i < o.ndirs; i++)
             free(o.dir_bufs[i]);
