@@ -11,6 +11,15 @@
 #define WEFT_FUEL 1
 #endif
 
+/* The compiler: the wasm decoder, validator and lowering to internal code,
+ * and the component decoder. When 0 the runtime loads precompiled images
+ * only (weft_module_from_image, weft_component_from_image) and
+ * weft_module_new / weft_component_new return WEFT_UNSUPPORTED. The choice
+ * does not change the internal code, so images work in either build. */
+#ifndef WEFT_WITH_COMPILER
+#define WEFT_WITH_COMPILER 1
+#endif
+
 /* Dispatch: 1 = computed goto (GCC/Clang), 0 = portable switch. */
 #ifndef WEFT_COMPUTED_GOTO
 #if defined(__GNUC__) || defined(__clang__)

@@ -103,6 +103,8 @@ struct weft_component {
 
 /* Zeroed memory owned by the component (freed with it), 8-byte aligned. */
 void *wc_component_alloc(weft_component *c, size_t n);
+/* Unaligned, uninitialised bytes owned by the component (strings). */
+char *wc_component_alloc_raw(weft_component *c, size_t n);
 
 /* Writes a type in WIT syntax ("func(name: option<string>) -> string",
  * "list<u8>", ...) into buf; returns the length it needed. */

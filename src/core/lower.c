@@ -17,18 +17,6 @@
 #include "core/module.h"
 #include "weft/config.h"
 
-const char *const wm_opcode_names[OPC_COUNT_] = {
-#define OP_SPECIAL(N, s) #N,
-#define OP_BIN(N, c, ti, to, vi, vo, e) #N, WM_IMMV_##vi(#N "_I",)
-#define OP_CMP(N, c, ti, vi, ng, sw, e) #N, #N "_I", "BR_" #N, "BR_" #N "_I",
-#define OP_UN(N, c, ti, to, vi, vo, e) #N,
-#define OP_BINT(N, c, ti, to, vi, vo, f) #N,
-#define OP_UNT(N, c, ti, to, vi, vo, f) #N,
-#define OP_LOAD(N, c, to, vo, ct, sz) #N,
-#define OP_STORE(N, c, ti, vi, ct, sz) #N,
-#include "core/opcodes.def"
-};
-
 enum { K_NONE, K_BIN, K_UN, K_LOAD, K_STORE };
 /* imm: the op has an _I variant at op + 1; cmp: it is an OP_CMP, with
  * neg/swap the comparisons for the negated and operand-swapped forms. */

@@ -157,6 +157,9 @@ typedef struct wr_reader {
     weft_error *err;
 } wr_reader;
 
+/* The extern type of import/export `index` of `kind` (module.c). */
+void wm_externtype(const weft_module *m, uint8_t kind, uint32_t index,
+                   weft_externtype *out);
 weft_status wr_u32(wr_reader *r, uint32_t *out);
 weft_status wr_s32(wr_reader *r, int32_t *out);
 weft_status wr_s33(wr_reader *r, int64_t *out);

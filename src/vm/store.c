@@ -533,8 +533,6 @@ static void extern_type_of(const weft_extern *ext, weft_externtype *out)
 /* Instantiation                                                     */
 /* ---------------------------------------------------------------- */
 
-void wm_externtype(const weft_module *m, uint8_t kind, uint32_t index,
-                   weft_externtype *out);
 
 static void instance_cleanup(weft_store *st, wv_obj *o)
 {

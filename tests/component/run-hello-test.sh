@@ -2,9 +2,12 @@
 # The hello example end to end: builds the two components if needed, checks
 # them through the API (test_hello), the CLI (weft run --invoke) and the
 # host program.
-#   run-hello-test.sh TEST_HELLO WEFT HELLO_HOST BUILD_DIR
+# With HELLO_LOADER (the host linked against the loader-only runtime, built
+# without the compiler), also checks that it runs the images and refuses the
+# components with a clear message.
+#   run-hello-test.sh TEST_HELLO WEFT HELLO_HOST BUILD_DIR [HELLO_LOADER]
 set -euo pipefail
-test_hello=$1 weft=$2 host=$3 build=$4
+test_hello=$1 weft=$2 host=$3 build=$4 loader=${5:-}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dir="$build/examples/hello"
 if [ ! -f "$dir/guest1.cwasm" ] || [ ! -f "$dir/guest2.cwasm" ] ||
@@ -36,6 +39,13 @@ check "weft run of guest2's image" '"guest2 run() called: hello, Kevin!"' \
 tmp=$(mktemp -d)
 cp "$dir/guest1.wasm" "$dir/guest2.wasm" "$tmp/"
 check "hello host (components)" "$expected" "$(WEFT_HELLO_DIR="$tmp" "$host" 2>/dev/null)"
+if [ -n "$loader" ]; then
+  check "loader-only hello host (precompiled images)" "$expected" \
+    "$(WEFT_HELLO_DIR="$dir" "$loader" 2>/dev/null)"
+  msg=$(WEFT_HELLO_DIR="$tmp" "$loader" 2>&1 >/dev/null || true)
+  check "loader-only hello host refuses a component binary" "1" \
+    "$(grep -c 'built without the compiler (WEFT_WITH_COMPILER=OFF)' <<<"$msg" || true)"
+fi
 rm -rf "$tmp"
 check "hello host with a name" "guest2 run() called: hello, Ada!" \
   "$(WEFT_HELLO_DIR="$dir" "$host" Ada | sed -n 2p)"

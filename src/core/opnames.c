@@ -1,0 +1,15 @@
+/* opnames.c - the name of every internal opcode, for the disassembler and
+ * for the image loader's error messages. Generated from opcodes.def. */
+#include "core/module.h"
+
+const char *const wm_opcode_names[OPC_COUNT_] = {
+#define OP_SPECIAL(N, s) #N,
+#define OP_BIN(N, c, ti, to, vi, vo, e) #N, WM_IMMV_##vi(#N "_I",)
+#define OP_CMP(N, c, ti, vi, ng, sw, e) #N, #N "_I", "BR_" #N, "BR_" #N "_I",
+#define OP_UN(N, c, ti, to, vi, vo, e) #N,
+#define OP_BINT(N, c, ti, to, vi, vo, f) #N,
+#define OP_UNT(N, c, ti, to, vi, vo, f) #N,
+#define OP_LOAD(N, c, to, vo, ct, sz) #N,
+#define OP_STORE(N, c, ti, vi, ct, sz) #N,
+#include "core/opcodes.def"
+};
