@@ -13,3 +13,14 @@ const char *const wm_opcode_names[OPC_COUNT_] = {
 #define OP_STORE(N, c, ti, vi, ct, sz) #N,
 #include "core/opcodes.def"
 };
+
+uint32_t wm_opcode_hash(void)
+{
+    uint32_t h = 2166136261u;   /* FNV-1a */
+    for (unsigned i = 0; i < OPC_COUNT_; i++) {
+        for (const char *c = wm_opcode_names[i]; *c; c++)
+            h = (h ^ (uint8_t)*c) * 16777619u;
+        h = (h ^ 0xff) * 16777619u;
+    }
+    return h;
+}

@@ -282,6 +282,7 @@ weft_engine *weft_engine_new(const weft_config *cfg)
     if (!e)
         return NULL;
     e->cfg = c;
+    e->code_hash = wm_opcode_hash();
     return e;
 }
 

@@ -11,7 +11,12 @@
 
 struct weft_engine {
     weft_config cfg;
+    uint32_t code_hash;   /* wm_opcode_hash(), stamped in and checked against images */
 };
+
+/* Identity of the internal code format: a hash of the opcode names in
+ * order (opnames.c). */
+uint32_t wm_opcode_hash(void);
 
 /* Allocation through the engine's hook. Blocks remember their size, so
  * the size arguments of wu_realloc and wu_free are informative only (the

@@ -286,7 +286,7 @@ weft_status weft_component_from_image(weft_engine *engine, const uint8_t *img, s
     if (!engine || !img)
         return wu_error(err, WEFT_ARG, WEFT_NO_OFFSET, "engine or image is NULL");
     uint32_t off[CS_COUNT_] = {0}, size[CS_COUNT_] = {0};
-    weft_status st = img_check(engine, img, len, IMG_KIND_COMPONENT, CS_COUNT_ - 1, off, size, err);
+    weft_status st = img_check(engine, img, len, IMG_KIND_COMPONENT, CS_COUNT_ - 1, off, size, true, err);
     if (st)
         return st;
     if (size[CS_INFO] != 20)
@@ -413,7 +413,8 @@ weft_status weft_component_from_image(weft_engine *engine, const uint8_t *img, s
                 what = "module entry";
                 goto bad;
             }
-            st = weft_module_from_image(engine, ms + mo, ml, &c->modules[i], err);
+            /* the component's checksum already covers its modules */
+            st = img_load_module(engine, ms + mo, ml, false, &c->modules[i], err);
             if (st)
                 goto fail;
             c->nmodules = i + 1;

@@ -40,7 +40,14 @@ weft_status img_finish(obuf *b, const weft_engine *e, uint8_t kind, uint32_t nse
                        uint8_t **out, size_t *len, weft_error *err);
 /* Checks an image's header, checksum and section table; off/size receive
  * the sections 1..nsec. */
+/* Checks an image's header (and, with verify_crc, its checksum) and fills
+ * in its section table. */
 weft_status img_check(const weft_engine *e, const uint8_t *img, size_t len, uint8_t kind,
-                      uint32_t nsec, uint32_t *off, uint32_t *size, weft_error *err);
+                      uint32_t nsec, uint32_t *off, uint32_t *size, bool verify_crc,
+                      weft_error *err);
+/* weft_module_from_image; verify_crc false for a module nested in a
+ * component image, whose checksum covers it. */
+weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len, bool verify_crc,
+                            weft_module **out, weft_error *err);
 
 #endif

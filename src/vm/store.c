@@ -826,9 +826,11 @@ static bool ensure_stacks(weft_store *st)
     if (st->stack)
         return true;
     const weft_engine *e = st->engine;
-    /* not zeroed: frames zero their own locals on entry */
+    /* Neither is zeroed (on a host, untouched pages then cost nothing):
+     * frames zero their own locals on entry, and a call record is written
+     * when the call is made, before anything reads it. */
     st->stack = wu_alloc_raw(e, sizeof(wv_slot) * (size_t)e->cfg.stack_slots);
-    st->frames = WU_NEW_ARRAY(e, wv_frame, (size_t)e->cfg.max_call_depth + 1);
+    st->frames = wu_alloc_raw(e, sizeof(wv_frame) * ((size_t)e->cfg.max_call_depth + 1));
     if (!st->stack || !st->frames) {
         wu_free(e, st->stack, 0);
         wu_free(e, st->frames, 0);
