@@ -3,7 +3,8 @@
 
 /* Operand formats: one letter per operand unit group.
  *   s slot, w u32 (2 units), q u64 (4 units), r rel (2 units),
- *   o a 16-bit opcode, h a u16 immediate, t br_table (u32 n then n+1 rels). */
+ *   o a 16-bit opcode, h a u16 immediate, t br_table (u32 n then n+1 rels),
+ *   k a u16 count n then n u64 values. */
 static const char *const formats[OPC_COUNT_] = {
 #define OP_SPECIAL(N, s) [OPC_##N] = NULL,
 #define OP_BIN(N, c, ti, to, vi, vo, e) [OPC_##N] = "sss", WM_IMMV_##vi([OPC_##N##_I] = "ssw",)
@@ -32,8 +33,10 @@ static const char *format_of(uint16_t op)
     case OPC_CALL: case OPC_RETURN_CALL: return "ws";
     case OPC_CALL_INDIRECT: case OPC_RETURN_CALL_INDIRECT: return "wwss";
     case OPC_MOV: return "ss";
+    case OPC_MOV2: return "ssss";
     case OPC_CONST32: return "sw";
     case OPC_CONST64: return "sq";
+    case OPC_CONSTS: return "sk";
     case OPC_SELECT: return "ssss";
     case OPC_GLOBAL_GET: case OPC_GLOBAL_SET: return "sw";
     case OPC_REF_IS_NULL: return "ss";
@@ -51,8 +54,16 @@ static const char *format_of(uint16_t op)
     case OPC_TABLE_COPY: case OPC_TABLE_INIT: return "sssww";
     case OPC_I32_ADD_SHL: return "sssh";
     case OPC_I32_SHR_U_AND_I: return "sshw";
+    case OPC_I32_MUL_ADD: return "ssss";
+    case OPC_SELECT_AND: return "ssssw";
+    case OPC_I32_ADD_I_BR_NE: return "sswsr";
+    case OPC_I32_ADD_I_BR_NE_I: return "sswwr";
     case OPC_I32_LOAD_X: case OPC_I32_LOAD8_S_X: case OPC_I32_LOAD8_U_X:
     case OPC_I32_LOAD16_S_X: case OPC_I32_LOAD16_U_X: case OPC_I64_LOAD_X: return "ssshw";
+    case OPC_I32_LOAD_I: case OPC_I32_LOAD8_S_I: case OPC_I32_LOAD8_U_I:
+    case OPC_I32_LOAD16_S_I: case OPC_I32_LOAD16_U_I: case OPC_I64_LOAD_I: return "ssw";
+    case OPC_I32_LOAD_BR_IF: case OPC_I32_LOAD_BR_UNLESS:
+    case OPC_I32_LOAD8_U_BR_IF: case OPC_I32_LOAD8_U_BR_UNLESS: return "sswr";
     }
     return NULL;
 }
@@ -81,9 +92,47 @@ uint32_t wm_instr_length(const uint16_t *code, uint32_t at, uint32_t len)
             n += 2 + 2 * (cnt + 1);
             break;
         }
+        case 'k':
+            if (at + n + 1 > len)
+                return 0;
+            n += 1 + 4u * code[at + n];
+            break;
         }
     }
     return at + n <= len ? n : 0;
+}
+
+/* In the instructions of [start, end), adds by to every slot operand in
+ * [from, tag) and turns slot 0xFFFF - i (>= tag) into from + i; lowering
+ * uses it to put constant slots between the locals and the temporaries. */
+void wm_remap_slots(uint16_t *code, uint32_t start, uint32_t end, uint32_t from,
+                    uint32_t by, uint32_t tag)
+{
+    /* the code was just produced by lowering: no bounds checks needed */
+    uint32_t at = start;
+    while (at < end) {
+        const char *c = format_of(code[at]);
+        if (!c)
+            return;
+        uint32_t p = at + 1;
+        for (; *c; c++) {
+            switch (*c) {
+            case 's':
+                if (code[p] >= tag)
+                    code[p] = (uint16_t)(from + 0xFFFFu - code[p]);
+                else if (code[p] >= from)
+                    code[p] = (uint16_t)(code[p] + by);
+                p += 1;
+                break;
+            case 'o': case 'h': p += 1; break;
+            case 'w': case 'r': p += 2; break;
+            case 'q': p += 4; break;
+            case 't': p += 2 + 2 * (((uint32_t)code[p] | (uint32_t)code[p + 1] << 16) + 1); break;
+            case 'k': p += 1 + 4u * code[p]; break;
+            }
+        }
+        at = p;
+    }
 }
 
 /* Writes one line per instruction of [start, end) through out. */
@@ -117,6 +166,14 @@ void wm_disasm(const uint16_t *code, uint32_t start, uint32_t end,
                 break;
             }
             case 'r': k += wu_fmt(line + k, sizeof line - k, " ->%d", (int)(p - start) + (int32_t)w); p += 2; break;
+            case 'k':
+                k += wu_fmt(line + k, sizeof line - k, " [%u]", code[p]);
+                for (uint32_t i = 0, cnt = code[p++]; i < cnt && k < sizeof line; i++, p += 4) {
+                    uint64_t q = ((uint64_t)code[p] | (uint64_t)code[p + 1] << 16 |
+                                  (uint64_t)code[p + 2] << 32 | (uint64_t)code[p + 3] << 48);
+                    k += wu_fmt(line + k, sizeof line - k, " %llu", (unsigned long long)q);
+                }
+                break;
             case 't': {
                 uint32_t cnt = w;
                 p += 2;

@@ -38,12 +38,18 @@ static const wl_opinfo opinfo[0x120] = {
 };
 
 #define MAX_LOCALS 50000u
-#define MAX_FRAME 65535u
+#define MAX_POOL 64u        /* constant slots per function */
+#define MAX_FRAME 0xFFBFu   /* slot numbers above it name constant slots */
+#define POOL_TAG 0xFFC0u    /* while lowering, slot 0xFFFF - i is constant slot i */
 #define NO_FIX UINT32_MAX
+
+void wm_remap_slots(uint16_t *code, uint32_t start, uint32_t end, uint32_t from,
+                    uint32_t by, uint32_t tag);
 
 typedef struct wl_val {
     uint8_t type;
     bool is_const;   /* a constant not yet written anywhere: cval */
+    bool pooled;     /* an operand read from a constant slot (slot is tagged) */
     uint16_t slot;   /* where the value is now */
     uint16_t home;   /* where it lives when materialized */
     uint64_t cval;
@@ -99,13 +105,20 @@ struct wl_ctx {
     uint32_t nctrls, cap_ctrls;
     uint32_t max_slot;   /* highest home slot + 1 */
 
+    /* values of the constant slots */
+    uint64_t pool[MAX_POOL];
+    uint32_t npool;
+
     uint16_t **code;
     uint32_t *len, *cap;
     bool oom;
 
+    uint32_t mov_at;     /* position of the last MOV, while mov_valid */
+    bool mov_valid;
     uint32_t last_dst;   /* position of the last simple instruction's dst */
     uint32_t last_end;   /* code length right after it */
     bool last_valid;
+    uint32_t prev_at;    /* the simple instruction just before it, or NO_FIX */
 
     size_t op_at;        /* offset of the current instruction */
 };
@@ -189,6 +202,7 @@ static uint32_t get32(wl_ctx *L, uint32_t at)
  * retargeted by a following local.set. */
 static void simple_op(wl_ctx *L, uint32_t op, uint32_t dst)
 {
+    L->prev_at = L->last_valid && L->last_end == pos(L) ? L->last_dst - 1 : NO_FIX;
     L->last_dst = pos(L) + 1;
     e16(L, op);
     e16(L, dst);
@@ -197,17 +211,31 @@ static void simple_op(wl_ctx *L, uint32_t op, uint32_t dst)
 
 static void end_simple(wl_ctx *L) { L->last_end = pos(L); }
 
-/* Any other emission or label invalidates retargeting. */
-static void barrier(wl_ctx *L) { L->last_valid = false; }
+/* Any other emission or label invalidates retargeting and MOV pairing. */
+static void barrier(wl_ctx *L)
+{
+    L->last_valid = false;
+    L->mov_valid = false;
+}
 
+/* A MOV right after another one (no label between) makes a MOV2. */
 static void emit_mov(wl_ctx *L, uint32_t dst, uint32_t src)
 {
     if (dst == src)
         return;
+    bool pair = L->mov_valid && L->mov_at + 3 == pos(L) && !L->oom;
     barrier(L);
+    if (pair) {
+        (*L->code)[L->mov_at] = OPC_MOV2;
+        e16(L, dst);
+        e16(L, src);
+        return;
+    }
+    L->mov_at = pos(L);
     e16(L, OPC_MOV);
     e16(L, dst);
     e16(L, src);
+    L->mov_valid = true;
 }
 
 /* Emits a rel field pointing at target (backward) or chained on *chain. */
@@ -254,6 +282,7 @@ static weft_status push(wl_ctx *L, uint8_t type)
     wl_val *v = &L->vals[L->nvals++];
     v->type = type;
     v->is_const = false;
+    v->pooled = false;
     v->cval = 0;
     v->home = (uint16_t)home;
     v->slot = (uint16_t)home;
@@ -325,6 +354,41 @@ static void materialize(wl_ctx *L, wl_val *v)
         v->slot = v->home;
         v->is_const = false;
     }
+}
+
+/* Makes a constant operand v readable from a slot: a constant slot of the
+ * function (filled by its prologue) or, when they are used up, its home. */
+static void pool_operand(wl_ctx *L, wl_val *v)
+{
+    if (!v->is_const)
+        return;
+    if (!live(L)) {
+        materialize(L, v);
+        return;
+    }
+    uint32_t i = 0;
+    while (i < L->npool && L->pool[i] != v->cval)
+        i++;
+    if (i == L->npool) {
+        if (L->npool == MAX_POOL) {
+            materialize(L, v);
+            return;
+        }
+        L->pool[L->npool++] = v->cval;
+    }
+    v->is_const = false;
+    v->pooled = true;
+    v->slot = (uint16_t)(0xFFFFu - i);
+}
+
+static void e_slot(wl_ctx *L, const wl_val *v) { e16(L, v->slot); }
+
+/* Pops an operand that is only read: constants come from constant slots. */
+static weft_status pop_in(wl_ctx *L, uint8_t want, wl_val *out)
+{
+    TRY(pop_raw(L, want, out));
+    pool_operand(L, out);
+    return WEFT_OK;
 }
 
 /* Pops a value and makes sure it is in a slot. */
@@ -541,7 +605,8 @@ static bool last_wrote(const wl_ctx *L, const wl_val *v, uint32_t *at)
 {
     if (!live(L) || !L->last_valid || L->last_end != pos(L) || L->oom)
         return false;
-    if (v->is_const || v->slot != v->home || (*L->code)[L->last_dst] != v->home)
+    if (v->is_const || v->pooled || v->slot != v->home ||
+        (*L->code)[L->last_dst] != v->home)
         return false;
     *at = L->last_dst - 1;
     return true;
@@ -554,17 +619,40 @@ static bool fuse_cond(wl_ctx *L, const wl_val *cond, bool when_true)
 {
     if (!live(L) || !L->last_valid || L->last_end != pos(L) || L->oom)
         return false;
-    if (cond->is_const || cond->slot != cond->home)
+    if (cond->is_const)
         return false;
     uint16_t *code = *L->code;
     uint32_t at = L->last_dst - 1;
+    if (code[L->last_dst] == cond->slot &&
+        (code[at] == OPC_I32_LOAD || code[at] == OPC_I32_LOAD8_U)) {
+        /* the load still writes its dst, which may be a local */
+        if (code[at] == OPC_I32_LOAD)
+            code[at] = when_true ? OPC_I32_LOAD_BR_IF : OPC_I32_LOAD_BR_UNLESS;
+        else
+            code[at] = when_true ? OPC_I32_LOAD8_U_BR_IF : OPC_I32_LOAD8_U_BR_UNLESS;
+        barrier(L);
+        return true;
+    }
+    if (cond->slot != cond->home)
+        return false;
     if (code[L->last_dst] != cond->home)
         return false;
     uint16_t op = code[at];
     uint16_t a = code[at + 2];
+    /* a loop step (I32_ADD_I d, x, imm) right before d != b */
+    uint32_t pv = L->prev_at;
+    bool step = pv != NO_FIX && pv + 5 == at && code[pv] == OPC_I32_ADD_I;
     if (cmp_kind[op] == 1) {
         uint16_t b = code[at + 3];
         uint16_t bop = when_true ? op : cmp_neg[op];
+        if (step && bop == OPC_I32_NE && (a == code[pv + 1] || b == code[pv + 1])) {
+            uint16_t other = a == code[pv + 1] ? b : a;
+            *L->len = at;
+            code[pv] = OPC_I32_ADD_I_BR_NE;
+            e16(L, other);
+            barrier(L);
+            return true;
+        }
         *L->len = at;
         e16(L, bop + 2);  /* BR_<cmp> */
         e16(L, a);
@@ -573,6 +661,14 @@ static bool fuse_cond(wl_ctx *L, const wl_val *cond, bool when_true)
         uint16_t lo = code[at + 3], hi = code[at + 4];
         uint16_t base = (uint16_t)(op - 1);
         uint16_t bop = when_true ? base : cmp_neg[base];
+        if (step && bop == OPC_I32_NE && a == code[pv + 1]) {
+            *L->len = at;
+            code[pv] = OPC_I32_ADD_I_BR_NE_I;
+            e16(L, lo);
+            e16(L, hi);
+            barrier(L);
+            return true;
+        }
         *L->len = at;
         e16(L, bop + 3);  /* BR_<cmp>_I */
         e16(L, a);
@@ -614,8 +710,20 @@ static void emit_binop(wl_ctx *L, const wl_opinfo *oi, uint16_t dst, wl_val *a, 
 {
     uint32_t at;
     if (oi->imm && b->is_const && imm_fits(oi->tin, b->cval)) {
-        if (a->is_const)
-            materialize(L, a);
+        pool_operand(L, a);
+        if (oi->op == OPC_I32_LT_S && b->cval == 0 && last_wrote(L, a, &at) &&
+            ((*L->code)[at] == OPC_I32_EXTEND16_S || (*L->code)[at] == OPC_I32_EXTEND8_S)) {
+            /* a sign test of the low 16 or 8 bits: their top bit */
+            uint16_t x = (*L->code)[at + 2];
+            uint32_t k = (*L->code)[at] == OPC_I32_EXTEND16_S ? 15 : 7;
+            *L->len = at;
+            simple_op(L, OPC_I32_SHR_U_AND_I, dst);
+            e16(L, x);
+            e16(L, k);
+            e32(L, 1);
+            end_simple(L);
+            return;
+        }
         if (oi->op == OPC_I32_AND && last_wrote(L, a, &at) &&
             (*L->code)[at] == OPC_I32_SHR_U_I) {
             /* (x >> k) & mask */
@@ -630,7 +738,7 @@ static void emit_binop(wl_ctx *L, const wl_opinfo *oi, uint16_t dst, wl_val *a, 
             return;
         }
         simple_op(L, oi->op + 1u, dst);
-        e16(L, a->slot);
+        e_slot(L, a);
         e32(L, (uint32_t)b->cval);
     } else if (oi->imm && a->is_const && !b->is_const && imm_fits(oi->tin, a->cval) &&
                (oi->cmp || commutative(oi->op))) {
@@ -638,10 +746,26 @@ static void emit_binop(wl_ctx *L, const wl_opinfo *oi, uint16_t dst, wl_val *a, 
         e16(L, b->slot);
         e32(L, (uint32_t)a->cval);
     } else {
-        if (a->is_const)
-            materialize(L, a);
-        if (b->is_const)
-            materialize(L, b);
+        pool_operand(L, a);
+        pool_operand(L, b);
+        if (oi->op == OPC_I32_ADD) {
+            /* x * y + c, either operand order */
+            wl_val *t = NULL, *o = NULL;
+            if (last_wrote(L, b, &at) && (*L->code)[at] == OPC_I32_MUL)
+                t = b, o = a;
+            else if (last_wrote(L, a, &at) && (*L->code)[at] == OPC_I32_MUL)
+                t = a, o = b;
+            if (t && (o->pooled || o->slot != t->home)) {
+                uint16_t x = (*L->code)[at + 2], y = (*L->code)[at + 3];
+                *L->len = at;
+                simple_op(L, OPC_I32_MUL_ADD, dst);
+                e16(L, x);
+                e16(L, y);
+                e_slot(L, o);
+                end_simple(L);
+                return;
+            }
+        }
         if (oi->op == OPC_I32_ADD) {
             /* a + (x << k), either operand order */
             wl_val *t = NULL, *o = NULL;
@@ -649,12 +773,12 @@ static void emit_binop(wl_ctx *L, const wl_opinfo *oi, uint16_t dst, wl_val *a, 
                 t = b, o = a;
             else if (last_wrote(L, a, &at) && (*L->code)[at] == OPC_I32_SHL_I)
                 t = a, o = b;
-            if (t && o->slot != t->home) {
+            if (t && (o->pooled || o->slot != t->home)) {
                 uint16_t x = (*L->code)[at + 2];
                 uint32_t k = get32(L, at + 3) & 31;
                 *L->len = at;
                 simple_op(L, OPC_I32_ADD_SHL, dst);
-                e16(L, o->slot);
+                e_slot(L, o);
                 e16(L, x);
                 e16(L, k);
                 end_simple(L);
@@ -662,8 +786,8 @@ static void emit_binop(wl_ctx *L, const wl_opinfo *oi, uint16_t dst, wl_val *a, 
             }
         }
         simple_op(L, oi->op, dst);
-        e16(L, a->slot);
-        e16(L, b->slot);
+        e_slot(L, a);
+        e_slot(L, b);
     }
     end_simple(L);
 }
@@ -922,6 +1046,7 @@ static weft_status op_br_table(wl_ctx *L)
             for (uint32_t i = 0; i <= n && !L->oom; i++) {
                 if (!stub[i])
                     continue;
+                barrier(L);  /* a branch target */
                 uint32_t here = pos(L);
                 uint32_t field = table + 2 * i;
                 put32(L, field, (uint32_t)((int32_t)here - (int32_t)field));
@@ -1077,8 +1202,8 @@ static void store_local(wl_ctx *L, uint32_t x, wl_val v)
         return;
     if (!conflict && L->last_valid && v.slot == v.home &&
         L->last_end == pos(L) && (*L->code)[L->last_dst] == v.home) {
+        /* still the last instruction: a following br_if may fuse with it */
         (*L->code)[L->last_dst] = ls;
-        barrier(L);
         return;
     }
     emit_mov(L, ls, v.slot);
@@ -1291,6 +1416,19 @@ static weft_status op_prefix_fc(wl_ctx *L)
 
 /* ---------------- the instruction loop ---------------- */
 
+/* The a + imm form of a load (those with a base + index form). */
+static uint16_t load_i_op(uint16_t op)
+{
+    switch (op) {
+    case OPC_I32_LOAD: return OPC_I32_LOAD_I;
+    case OPC_I32_LOAD8_S: return OPC_I32_LOAD8_S_I;
+    case OPC_I32_LOAD8_U: return OPC_I32_LOAD8_U_I;
+    case OPC_I32_LOAD16_S: return OPC_I32_LOAD16_S_I;
+    case OPC_I32_LOAD16_U: return OPC_I32_LOAD16_U_I;
+    }
+    return OPC_I64_LOAD_I;
+}
+
 /* The base + (index << k) form of a load, or 0. */
 static uint16_t load_x_op(uint16_t op)
 {
@@ -1329,11 +1467,11 @@ static weft_status lower_body(wl_ctx *L)
             continue;
         }
         if (oi->kind == K_UN) {
-            TRY(pop(L, oi->tin, &a));
+            TRY(pop_in(L, oi->tin, &a));
             uint16_t dst = next_home(L);
             if (live(L)) {
                 simple_op(L, oi->op, dst);
-                e16(L, a.slot);
+                e_slot(L, &a);
                 end_simple(L);
             }
             TRY(push(L, oi->tout));
@@ -1342,12 +1480,22 @@ static weft_status lower_body(wl_ctx *L)
         if (oi->kind == K_LOAD) {
             uint32_t mem, off;
             TRY(memarg(L, log2_size(oi->size), &mem, &off));
-            TRY(pop(L, WEFT_I32, &a));
+            TRY(pop_in(L, WEFT_I32, &a));
             uint16_t dst = next_home(L);
             if (live(L)) {
                 uint32_t at;
                 uint16_t xop = load_x_op(oi->op);
-                if (mem == 0 && xop && last_wrote(L, &a, &at) &&
+                if (mem == 0 && xop && off == 0 && last_wrote(L, &a, &at) &&
+                    (*L->code)[at] == OPC_I32_ADD_I) {
+                    /* the address is a + imm, wrapping */
+                    uint16_t base = (*L->code)[at + 2];
+                    uint32_t imm = get32(L, at + 3);
+                    *L->len = at;
+                    simple_op(L, load_i_op(oi->op), dst);
+                    e16(L, base);
+                    e32(L, imm);
+                    end_simple(L);
+                } else if (mem == 0 && xop && last_wrote(L, &a, &at) &&
                     ((*L->code)[at] == OPC_I32_ADD || (*L->code)[at] == OPC_I32_ADD_SHL)) {
                     /* the address is base + (index << k) */
                     uint16_t base = (*L->code)[at + 2], idx = (*L->code)[at + 3];
@@ -1361,12 +1509,12 @@ static weft_status lower_body(wl_ctx *L)
                     end_simple(L);
                 } else if (mem == 0) {
                     simple_op(L, oi->op, dst);
-                    e16(L, a.slot);
+                    e_slot(L, &a);
                     e32(L, off);
                     end_simple(L);
                 } else {
                     barrier(L);
-                    e16(L, OPC_LOAD_M); e16(L, oi->op); e16(L, dst); e16(L, a.slot);
+                    e16(L, OPC_LOAD_M); e16(L, oi->op); e16(L, dst); e_slot(L, &a);
                     e32(L, off); e32(L, mem);
                 }
             }
@@ -1376,14 +1524,14 @@ static weft_status lower_body(wl_ctx *L)
         if (oi->kind == K_STORE) {
             uint32_t mem, off;
             TRY(memarg(L, log2_size(oi->size), &mem, &off));
-            TRY(pop(L, oi->tin, &b));
-            TRY(pop(L, WEFT_I32, &a));
+            TRY(pop_in(L, oi->tin, &b));
+            TRY(pop_in(L, WEFT_I32, &a));
             if (live(L)) {
                 barrier(L);
                 if (mem == 0) {
-                    e16(L, oi->op); e16(L, a.slot); e16(L, b.slot); e32(L, off);
+                    e16(L, oi->op); e_slot(L, &a); e_slot(L, &b); e32(L, off);
                 } else {
-                    e16(L, OPC_STORE_M); e16(L, oi->op); e16(L, a.slot); e16(L, b.slot);
+                    e16(L, OPC_STORE_M); e16(L, oi->op); e_slot(L, &a); e_slot(L, &b);
                     e32(L, off); e32(L, mem);
                 }
             }
@@ -1460,15 +1608,33 @@ static weft_status lower_body(wl_ctx *L)
                 }
             }
             TRY(pop(L, WEFT_I32, &c));
-            TRY(pop(L, t, &b));
-            TRY(pop(L, t == WM_UNKNOWN ? b.type : t, &a));
+            TRY(pop_in(L, t, &b));
+            TRY(pop_in(L, t == WM_UNKNOWN ? b.type : t, &a));
             uint8_t rt = t != WM_UNKNOWN ? t : a.type != WM_UNKNOWN ? a.type : b.type;
             if (opc == 0x1B && (wm_is_ref(a.type) || wm_is_ref(b.type)))
                 return verr(L, "type mismatch: %s", "select without a type needs numeric operands");
             uint16_t dst = next_home(L);
-            if (live(L)) {
+            uint32_t at, mask = 0;
+            if (live(L) && last_wrote(L, &c, &at)) {
+                /* a condition that tests bits: x & m, or (x >> k) & m */
+                uint16_t *code = *L->code;
+                if (code[at] == OPC_I32_AND_I) {
+                    mask = get32(L, at + 3);
+                } else if (code[at] == OPC_I32_SHR_U_AND_I) {
+                    uint32_t m = get32(L, at + 4), k = code[at + 3];
+                    if ((m << k) >> k == m)
+                        mask = m << k;
+                }
+            }
+            if (mask) {
+                uint16_t x = (*L->code)[at + 2];
+                *L->len = at;
+                simple_op(L, OPC_SELECT_AND, dst);
+                e_slot(L, &a); e_slot(L, &b); e16(L, x); e32(L, mask);
+                end_simple(L);
+            } else if (live(L)) {
                 simple_op(L, OPC_SELECT, dst);
-                e16(L, a.slot); e16(L, b.slot); e16(L, c.slot);
+                e_slot(L, &a); e_slot(L, &b); e16(L, c.slot);
                 end_simple(L);
             }
             TRY(push(L, rt));
@@ -1746,12 +1912,17 @@ weft_status wl_lower_function(weft_module *m, uint32_t funcidx,
         st = wu_error(err, WEFT_LIMIT, groups_at, "too many local slots");
         goto done;
     }
-    L->temp_base = (uint16_t)slot;
-    L->max_slot = slot;
-
     uint32_t rslots = 0;
     for (uint32_t i = 0; i < ft->nresults; i++)
         rslots += wm_slots_of((uint8_t)ft->results[i]);
+    if (rslots > MAX_FRAME / 2) {
+        st = wu_error(err, WEFT_LIMIT, groups_at, "too many result slots");
+        goto done;
+    }
+    /* temporaries start above the result slots too, so that only they
+     * move when constant slots are added */
+    L->temp_base = (uint16_t)(slot > rslots ? slot : rslots);
+    L->max_slot = L->temp_base;
 
     f->code_off = *code_len;
     st = push_ctrl(L, C_FUNC, 0, NULL, ft->nresults, ft->results, WEFT_I32);
@@ -1763,6 +1934,28 @@ weft_status wl_lower_function(weft_module *m, uint32_t funcidx,
         st = wu_error(err, WEFT_NOMEM, body_start, "out of memory");
     if (st)
         goto done;
+    if (L->npool) {
+        /* constant slots go right above the locals: temporaries move up,
+         * and a CONSTS prologue that fills them goes in front of the body */
+        uint16_t *c = *code;
+        uint32_t body = *code_len - f->code_off, pro = 3 + 4 * L->npool;
+        wm_remap_slots(c, f->code_off, *code_len, L->temp_base, L->npool, POOL_TAG);
+        if (!reserve(L, pro)) {
+            st = wu_error(err, WEFT_NOMEM, body_start, "out of memory");
+            goto done;
+        }
+        c = *code;
+        memmove(c + f->code_off + pro, c + f->code_off, (size_t)body * sizeof *c);
+        uint16_t *q = c + f->code_off;
+        *q++ = OPC_CONSTS;
+        *q++ = L->temp_base;
+        *q++ = (uint16_t)L->npool;
+        for (uint32_t i = 0; i < L->npool; i++)
+            for (int k = 0; k < 4; k++)
+                *q++ = (uint16_t)(L->pool[i] >> (16 * k));
+        *code_len += pro;
+        L->max_slot += L->npool;
+    }
     f->code_len = *code_len - f->code_off;
     f->nparam_slots = (uint16_t)nparam_slots;
     f->nlocal_slots = (uint16_t)slot;

@@ -449,6 +449,12 @@ do_tail_call:
         ip += 3;
         NEXT();
     }
+    CASE(MOV2) {
+        S(1) = S(2);
+        S(3) = S(4);
+        ip += 5;
+        NEXT();
+    }
     CASE(CONST32) {
         S(1).i32 = U32(2);
         ip += 4;
@@ -457,6 +463,12 @@ do_tail_call:
     CASE(CONST64) {
         S(1).i64 = U64(2);
         ip += 6;
+        NEXT();
+    }
+    CASE(CONSTS) {
+        /* values are little-endian unit groups, as the slots are */
+        memcpy(&S(1), ip + 3, (size_t)ip[2] * sizeof(wv_slot));
+        ip += 3 + 4u * ip[2];
         NEXT();
     }
     CASE(SELECT) {
@@ -646,6 +658,34 @@ do_tail_call:
         ip += 5;
         NEXT();
     }
+    CASE(SELECT_AND) {
+        S(1) = S(4).i32 & U32(5) ? S(2) : S(3);
+        ip += 7;
+        NEXT();
+    }
+    CASE(I32_MUL_ADD) {
+        S(1).i32 = S(2).i32 * S(3).i32 + S(4).i32;
+        ip += 5;
+        NEXT();
+    }
+    CASE(I32_ADD_I_BR_NE) {
+        uint32_t v = S(2).i32 + U32(3);
+        S(1).i32 = v;
+        if (v != S(5).i32)
+            BRANCH(6);
+        else
+            ip += 8;
+        NEXT();
+    }
+    CASE(I32_ADD_I_BR_NE_I) {
+        uint32_t v = S(2).i32 + U32(3);
+        S(1).i32 = v;
+        if (v != U32(5))
+            BRANCH(7);
+        else
+            ip += 9;
+        NEXT();
+    }
     CASE(I32_SHR_U_AND_I) {
         S(1).i32 = (S(2).i32 >> ip[3]) & U32(4);
         ip += 6;
@@ -670,6 +710,43 @@ do_tail_call:
     LOAD_X(I32_LOAD16_U, i32, uint16_t, 2)
     LOAD_X(I64_LOAD, i64, uint64_t, 8)
 #undef LOAD_X
+#define LOAD_I(N, vo, ctype, size)                                            \
+    CASE(N##_I) {                                                             \
+        uint64_t ea = (uint32_t)(S(2).i32 + U32(3));                          \
+        if (WU_UNLIKELY(ea + (size) > msize))                                 \
+            TRAP(WEFT_TRAP_MEMORY_OOB);                                       \
+        ctype v;                                                              \
+        memcpy(&v, mbase + ea, size);                                         \
+        S(1).vo = (VT_##vo)v;                                                 \
+        ip += 5;                                                              \
+        NEXT();                                                               \
+    }
+    LOAD_I(I32_LOAD, i32, uint32_t, 4)
+    LOAD_I(I32_LOAD8_S, i32, int8_t, 1)
+    LOAD_I(I32_LOAD8_U, i32, uint8_t, 1)
+    LOAD_I(I32_LOAD16_S, i32, int16_t, 2)
+    LOAD_I(I32_LOAD16_U, i32, uint16_t, 2)
+    LOAD_I(I64_LOAD, i64, uint64_t, 8)
+#undef LOAD_I
+#define LOAD_BR(N, ctype, size, test)                                         \
+    CASE(N) {                                                                 \
+        uint64_t ea = (uint64_t)S(2).i32 + U32(3);                            \
+        if (WU_UNLIKELY(ea + (size) > msize))                                 \
+            TRAP(WEFT_TRAP_MEMORY_OOB);                                       \
+        ctype v;                                                              \
+        memcpy(&v, mbase + ea, size);                                         \
+        S(1).i32 = v;                                                         \
+        if (test)                                                             \
+            BRANCH(5);                                                        \
+        else                                                                  \
+            ip += 7;                                                          \
+        NEXT();                                                               \
+    }
+    LOAD_BR(I32_LOAD_BR_IF, uint32_t, 4, v != 0)
+    LOAD_BR(I32_LOAD_BR_UNLESS, uint32_t, 4, v == 0)
+    LOAD_BR(I32_LOAD8_U_BR_IF, uint8_t, 1, v != 0)
+    LOAD_BR(I32_LOAD8_U_BR_UNLESS, uint8_t, 1, v == 0)
+#undef LOAD_BR
 
 #if !WEFT_COMPUTED_GOTO
     default:
