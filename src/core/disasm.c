@@ -204,3 +204,126 @@ bool weft_module_disasm(const weft_module *m, uint32_t funcidx,
     wm_disasm(m->code, f->code_off, f->code_off + f->code_len, out, ud);
     return true;
 }
+
+/* What each 32-bit operand of an instruction names, for wm_check_code:
+ * one letter per 'w' of its format: f function, y type, t table,
+ * g global, m memory, d data segment, e element segment, - a plain
+ * immediate. */
+static const char *index_kinds(uint16_t op)
+{
+    switch (op) {
+    case OPC_CALL: case OPC_RETURN_CALL: case OPC_REF_FUNC: return "f";
+    case OPC_CALL_INDIRECT: case OPC_RETURN_CALL_INDIRECT: return "yt";
+    case OPC_GLOBAL_GET: case OPC_GLOBAL_SET: return "g";
+    case OPC_LOAD_M: case OPC_STORE_M: return "-m";
+    case OPC_MEMORY_SIZE: case OPC_MEMORY_GROW: case OPC_MEMORY_FILL: return "m";
+    case OPC_MEMORY_COPY: return "mm";
+    case OPC_MEMORY_INIT: return "dm";
+    case OPC_DATA_DROP: return "d";
+    case OPC_ELEM_DROP: return "e";
+    case OPC_TABLE_GET: case OPC_TABLE_SET: case OPC_TABLE_SIZE: case OPC_TABLE_GROW:
+    case OPC_TABLE_FILL: return "t";
+    case OPC_TABLE_COPY: return "tt";
+    case OPC_TABLE_INIT: return "et";
+    }
+    return "";
+}
+
+static bool is_mem_subop(uint16_t op, bool store)
+{
+    switch (op) {
+#define OP_LOAD(N, c, to, vo, ct, sz) case OPC_##N: return !store;
+#define OP_STORE(N, c, ti, vi, ct, sz) case OPC_##N: return store;
+#include "core/opcodes.def"
+    }
+    return false;
+}
+
+/* Checks the operands of the code [start, end) of one function of m whose
+ * frame has nslots slots: every instruction whole, every slot inside the
+ * frame, every branch landing on an instruction of the function, every
+ * index below the module's count. marks is scratch of at least end bytes.
+ * Returns NULL, or what is wrong with the instruction at *at. Images are
+ * checked with it before any of their code runs. */
+const char *wm_check_code(const weft_module *m, const uint16_t *code, uint32_t start,
+                          uint32_t end, uint32_t nslots, uint8_t *marks, uint32_t *at)
+{
+    uint32_t i;
+    for (i = start; i < end; i++)
+        marks[i] = 0;
+    for (i = start; i < end;) {
+        uint32_t n = wm_instr_length(code, i, end);
+        if (!n) {
+            *at = i;
+            return "not a whole internal instruction";
+        }
+        marks[i] = 1;
+        i += n;
+    }
+    for (i = start; i < end;) {
+        uint16_t op = code[i];
+        const char *f = format_of(op), *kinds = index_kinds(op);
+        uint32_t p = i + 1;
+        /* a call's first slot operand is the base of the callee's frame,
+         * which may start right past the caller's */
+        bool base = op == OPC_CALL || op == OPC_RETURN_CALL || op == OPC_CALL_INDIRECT ||
+                    op == OPC_RETURN_CALL_INDIRECT;
+        *at = i;
+        for (; *f; f++) {
+            switch (*f) {
+            case 's':
+                if (code[p] >= nslots + (base ? 1u : 0u))
+                    return "slot outside the frame";
+                base = false;
+                p += 1;
+                break;
+            case 'o':
+                if (!is_mem_subop(code[p], op == OPC_STORE_M))
+                    return "bad memory access operation";
+                p += 1;
+                break;
+            case 'h': p += 1; break;
+            case 'q': p += 4; break;
+            case 'w': {
+                uint32_t v = (uint32_t)code[p] | (uint32_t)code[p + 1] << 16, lim = UINT32_MAX;
+                char k = *kinds ? *kinds++ : '-';
+                switch (k) {
+                case 'f': lim = m->nfuncs; break;
+                case 'y': lim = m->ntypes; break;
+                case 't': lim = m->ntables; break;
+                case 'g': lim = m->nglobals; break;
+                case 'm': lim = m->nmems; break;
+                case 'd': lim = m->ndatas; break;
+                case 'e': lim = m->nelems; break;
+                }
+                if (k != '-' && v >= lim)
+                    return "index out of range";
+                p += 2;
+                break;
+            }
+            case 'r': case 't': {
+                uint32_t nrel = 1, q = p;
+                if (*f == 't') {
+                    nrel = ((uint32_t)code[p] | (uint32_t)code[p + 1] << 16) + 1;
+                    q = p + 2;
+                }
+                for (uint32_t j = 0; j < nrel; j++, q += 2) {
+                    int32_t rel = (int32_t)((uint32_t)code[q] | (uint32_t)code[q + 1] << 16);
+                    int64_t to = (int64_t)q + rel;
+                    if (to < (int64_t)start || to >= (int64_t)end || !marks[to])
+                        return "branch outside the function's instructions";
+                }
+                p = q;
+                break;
+            }
+            case 'k':
+                if ((uint32_t)code[p - 1] + code[p] > nslots)
+                    return "constant slots outside the frame";
+                p += 1 + 4u * code[p];
+                break;
+            }
+        }
+        i = p;
+    }
+    return NULL;
+}

@@ -19,7 +19,8 @@ void weft_module_delete(weft_module *m)
     wu_free(e, m->mems, 0);
     wu_free(e, m->globals, 0);
     wu_free(e, m->exports, 0);
-    for (uint32_t i = 0; i < m->nelems; i++)
+    /* a module whose loading failed part-way has counts without arrays */
+    for (uint32_t i = 0; m->elems && i < m->nelems; i++)
         wu_free(e, m->elems[i].items, 0);
     wu_free(e, m->elems, 0);
     wu_free(e, m->datas, 0);

@@ -157,6 +157,11 @@ typedef struct wr_reader {
     weft_error *err;
 } wr_reader;
 
+/* Checks one function's internal code from an image (disasm.c): whole
+ * instructions, slots below nslots, branch targets, indices. NULL or what
+ * is wrong at *at; marks is scratch of at least end bytes. */
+const char *wm_check_code(const weft_module *m, const uint16_t *code, uint32_t start,
+                          uint32_t end, uint32_t nslots, uint8_t *marks, uint32_t *at);
 /* The extern type of import/export `index` of `kind` (module.c). */
 void wm_externtype(const weft_module *m, uint8_t kind, uint32_t index,
                    weft_externtype *out);

@@ -391,6 +391,56 @@ static bool in_pool(const weft_module *m, uint64_t off, uint64_t len)
     return off <= m->pool_len && len <= m->pool_len - off;
 }
 
+/* A constant expression in the pool at off, within len bytes (or up to
+ * the end of the pool when len is UINT32_MAX, for element items, which
+ * have no stored length): only the instructions instantiation evaluates,
+ * at most 64 values deep, global.get below nglob, ref.func below the
+ * function count, ending with `end` at exactly off + len. */
+static bool const_ok(const weft_module *m, uint32_t off, uint32_t len, uint32_t nglob)
+{
+    uint32_t end = len == UINT32_MAX ? m->pool_len : off + len;
+    wr_reader r = {m->pool, off, end, NULL};
+    uint32_t depth = 0;
+    if (off >= end)
+        return false;
+    for (;;) {
+        uint8_t op;
+        if (wr_byte(&r, &op))
+            return false;
+        switch (op) {
+        case 0x0B:
+            return depth == 1 && (len == UINT32_MAX || r.pos == end);
+        case 0x41: { int32_t v; if (wr_s32(&r, &v)) return false; depth++; break; }
+        case 0x42: { int64_t v; if (wr_s64(&r, &v)) return false; depth++; break; }
+        case 0x43: case 0x44: {
+            size_t n = op == 0x43 ? 4 : 8;
+            if (end - r.pos < n)
+                return false;
+            r.pos += n;
+            depth++;
+            break;
+        }
+        case 0xD0: { uint8_t t; if (wr_byte(&r, &t)) return false; depth++; break; }
+        case 0xD2: case 0x23: {
+            uint32_t x;
+            if (wr_u32(&r, &x) || x >= (op == 0xD2 ? m->nfuncs : nglob))
+                return false;
+            depth++;
+            break;
+        }
+        case 0x6A: case 0x6B: case 0x6C: case 0x7C: case 0x7D: case 0x7E:
+            if (depth < 2)
+                return false;
+            depth--;
+            break;
+        default:
+            return false;
+        }
+        if (depth > 64)
+            return false;
+    }
+}
+
 /* A name in the pool: in range and NUL-terminated right after. */
 static bool pool_name(const weft_module *m, uint32_t off, uint32_t len)
 {
@@ -479,8 +529,6 @@ weft_status img_check(const weft_engine *engine, const uint8_t *img, size_t len,
     return WEFT_OK;
 }
 
-uint32_t wm_instr_length(const uint16_t *code, uint32_t at, uint32_t len);
-
 weft_status weft_module_from_image(weft_engine *engine, const uint8_t *img, size_t len,
                                    weft_module **out, weft_error *err)
 {
@@ -538,6 +586,7 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
     m->pool = (uint8_t *)(uintptr_t)(img + L.off[SEC_POOL]);
     m->code = (uint16_t *)(uintptr_t)(img + L.off[SEC_CODE]);
     const char *bad = NULL;
+    uint8_t *marks = NULL;
     if ((st = want_records(&L, SEC_VALTYPES, m->nvaltypes, 1, "value type")) ||
         (st = want_records(&L, SEC_TYPES, m->ntypes, 20, "type")) ||
         (st = want_records(&L, SEC_IMPORTS, m->nimports, 24, "import")) ||
@@ -599,6 +648,9 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
     if (!m->funcs || !m->tables || !m->mems || !m->globals || !m->imports || !m->exports ||
         !m->elems || !m->datas)
         goto nomem;
+    marks = wu_alloc_raw(engine, (size_t)m->code_len + 1);
+    if (!marks)
+        goto nomem;
     for (uint32_t i = 0; i < m->nfuncs; i++) {
         const uint8_t *r = img + L.off[SEC_FUNCS] + i * 20;
         wm_func *f = &m->funcs[i];
@@ -621,17 +673,17 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
             bad = "function layout";
             goto bad;
         }
-        /* the code must be whole instructions */
-        uint32_t at = f->code_off, end = f->code_off + f->code_len;
-        while (at < end) {
-            uint32_t n = wm_instr_length(m->code, at, end);
-            if (!n) {
-                wu_error(err, WEFT_MALFORMED, L.off[SEC_CODE] + (size_t)at * 2,
-                         "image code of function %u is not valid internal code", i);
-                st = WEFT_MALFORMED;
-                goto fail;
-            }
-            at += n;
+        /* the code: whole instructions, operands inside the frame, the
+         * function and the module's index spaces */
+        uint32_t at;
+        const char *why = wm_check_code(m, m->code, f->code_off, f->code_off + f->code_len,
+                                        f->frame_slots, marks, &at);
+        if (why) {
+            wu_error(err, WEFT_MALFORMED, L.off[SEC_CODE] + (size_t)at * 2,
+                     "image code of function %u, instruction %s: %s", i,
+                     m->code[at] < OPC_COUNT_ ? wm_opcode_names[m->code[at]] : "?", why);
+            st = WEFT_MALFORMED;
+            goto fail;
         }
     }
     for (uint32_t i = 0; i < m->ntables; i++) {
@@ -644,7 +696,8 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
         t->init_off = rd32(r + 24);
         t->init_len = rd32(r + 28);
         if ((t->elem != WEFT_FUNCREF && t->elem != WEFT_EXTERNREF) ||
-            !in_pool(m, t->init_off, t->init_len)) {
+            !in_pool(m, t->init_off, t->init_len) ||
+            (t->init_len && !const_ok(m, t->init_off, t->init_len, m->nimported_globals))) {
             bad = "table";
             goto bad;
         }
@@ -671,11 +724,13 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
         gl->mutable_ = (tm >> 8) != 0;
         gl->init_off = rd32(r + 4);
         gl->init_len = rd32(r + 8);
-        if (gl->type > WEFT_EXTERNREF || !in_pool(m, gl->init_off, gl->init_len)) {
+        if (gl->type > WEFT_EXTERNREF || !in_pool(m, gl->init_off, gl->init_len) ||
+            (i >= m->nimported_globals && !const_ok(m, gl->init_off, gl->init_len, i))) {
             bad = "global";
             goto bad;
         }
     }
+    uint32_t nimp[4] = {0, 0, 0, 0};
     for (uint32_t i = 0; i < m->nimports; i++) {
         const uint8_t *r = img + L.off[SEC_IMPORTS] + i * 24;
         wm_import *im = &m->imports[i];
@@ -684,7 +739,9 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
         im->index = rd32(r + 20);
         uint32_t limit = im->kind == 0 ? m->nfuncs : im->kind == 1 ? m->ntables
                        : im->kind == 2 ? m->nmems : m->nglobals;
-        if (!pool_name(m, mo, ml) || !pool_name(m, no, nl) || im->kind > 3 || im->index >= limit) {
+        /* the k-th import of a kind is that kind's index k */
+        if (!pool_name(m, mo, ml) || !pool_name(m, no, nl) || im->kind > 3 || im->index >= limit ||
+            im->index != nimp[im->kind]++) {
             bad = "import";
             goto bad;
         }
@@ -692,6 +749,16 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
         im->module_len = ml;
         im->name = (const char *)m->pool + no;
         im->name_len = nl;
+    }
+    if (nimp[0] != m->nimported_funcs || nimp[1] != m->nimported_tables ||
+        nimp[2] != m->nimported_mems || nimp[3] != m->nimported_globals) {
+        bad = "import count";
+        goto bad;
+    }
+    if (m->start != UINT32_MAX && (m->types[m->funcs[m->start].type].nparams != 0 ||
+                                   m->types[m->funcs[m->start].type].nresults != 0)) {
+        bad = "start function type";
+        goto bad;
     }
     for (uint32_t i = 0; i < m->nexports; i++) {
         const uint8_t *r = img + L.off[SEC_EXPORTS] + i * 16;
@@ -722,7 +789,9 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
         uint32_t first = rd32(r + 20);
         if (el->mode > WM_SEG_DECLARATIVE || (uint64_t)first + el->count > nitems ||
             (el->mode == WM_SEG_ACTIVE && (el->table >= m->ntables ||
-                                           !in_pool(m, el->offset_off, el->offset_len)))) {
+                                           !in_pool(m, el->offset_off, el->offset_len) ||
+                                           !const_ok(m, el->offset_off, el->offset_len,
+                                                     m->nglobals)))) {
             bad = "element segment";
             goto bad;
         }
@@ -731,7 +800,8 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
             goto nomem;
         for (uint32_t k = 0; k < el->count; k++) {
             el->items[k] = rd32(img + L.off[SEC_ELEM_ITEMS] + ((size_t)first + k) * 4);
-            if (el->exprs ? el->items[k] >= m->pool_len : el->items[k] >= m->nfuncs) {
+            if (el->exprs ? !const_ok(m, el->items[k], UINT32_MAX, m->nglobals)
+                          : el->items[k] >= m->nfuncs) {
                 bad = "element item";
                 goto bad;
             }
@@ -748,11 +818,14 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
         ds->bytes_len = rd32(r + 20);
         if (!in_pool(m, ds->bytes_off, ds->bytes_len) ||
             (ds->mode == WM_SEG_ACTIVE && (ds->memory >= m->nmems ||
-                                           !in_pool(m, ds->offset_off, ds->offset_len)))) {
+                                           !in_pool(m, ds->offset_off, ds->offset_len) ||
+                                           !const_ok(m, ds->offset_off, ds->offset_len,
+                                                     m->nglobals)))) {
             bad = "data segment";
             goto bad;
         }
     }
+    wu_free(engine, marks, 0);
     m->from_image = true;
     *out = m;
     return WEFT_OK;
@@ -762,6 +835,7 @@ nomem:
 bad:
     st = wu_error(err, WEFT_MALFORMED, WEFT_NO_OFFSET, "image has an invalid %s", bad);
 fail:
+    wu_free(engine, marks, 0);
     m->code = NULL;
     m->pool = NULL;
     weft_module_delete(m);
