@@ -30,6 +30,8 @@ static const char *format_of(uint16_t op)
     case OPC_BR_TABLE: return "st";
     case OPC_RETURN1: return "s";
     case OPC_CALL: case OPC_RETURN_CALL: return "ws";
+    case OPC_THROW: return "ws";
+    case OPC_THROW_REF: return "s";
     case OPC_CALL_INDIRECT: case OPC_RETURN_CALL_INDIRECT: return "wwss";
     case OPC_MOV: return "ss";
     case OPC_CONST32: return "sw";
