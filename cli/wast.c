@@ -1882,7 +1882,7 @@ static void usage(FILE *f)
                "[--disable FEATURE] [--images] SCRIPT.json\n"
                "Runs a spec test script converted by wast2json "
                "(wast2json --enable-all X.wast -o SCRIPT.json).\n"
-               "FEATURE: multi-memory (for scripts of the core standard).\n");
+               "FEATURE: multi-memory (for scripts of the core standard), exceptions.\n");
 }
 
 /* The WEFT_FEATURE_* bit named by a --disable argument, or 0. */
@@ -1890,6 +1890,8 @@ static uint32_t feature_bit(const char *name)
 {
     if (strcmp(name, "multi-memory") == 0)
         return WEFT_FEATURE_MULTI_MEMORY;
+    if (strcmp(name, "exceptions") == 0)
+        return WEFT_FEATURE_EXCEPTIONS;
     return 0;
 }
 
@@ -1922,7 +1924,7 @@ int weft_cli_wast(int argc, char **argv)
                 uint32_t bit = name ? feature_bit(name) : 0;
                 if (!bit) {
                     fprintf(stderr, "weft wast: --disable needs a feature "
-                                    "(multi-memory)\n");
+                                    "(multi-memory, exceptions)\n");
                     return 2;
                 }
                 r.features_off |= bit;
