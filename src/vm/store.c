@@ -409,7 +409,7 @@ weft_tag *wv_tag_new(weft_store *st, const weft_functype *ft)
     t->type.nparams = ft->nparams;
     t->type.params = t->params_own;
     t->type.nresults = 0;
-    t->type.results = NULL;
+    t->type.results = t->params_own;  /* none; non-NULL for memcmp */
     for (uint32_t i = 0; i < ft->nparams; i++)
         t->nslots += wm_slots_of((uint8_t)ft->params[i]);
     return t;
