@@ -153,7 +153,7 @@ weft_trap_kind wv_call_host(weft_store *st, weft_func *f, weft_instance *caller,
     if (k == WEFT_TRAP_NONE) {
         si = 0;
         for (uint32_t i = 0; i < ft->nresults; i++) {
-            if (out[i].kind != ft->results[i]) {
+            if (out[i].kind != ft->results[i] || !wv_exnref_ok(st, &out[i])) {
                 wv_set_trap_msg(st, "host function returned a value of the wrong type");
                 k = WEFT_TRAP_HOST;
                 break;

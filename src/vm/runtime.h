@@ -84,6 +84,9 @@ typedef struct wv_exn {
 enum { WV_OBJ_OTHER = 0, WV_OBJ_EXN = 1 };
 
 weft_tag *wv_tag_new(weft_store *st, const weft_functype *ft);
+/* True unless v is a non-null exnref that is not an exception of st (a
+ * value from the host is checked before wasm may throw it). */
+bool wv_exnref_ok(const weft_store *st, const weft_val *v);
 
 struct weft_instance {
     wv_obj hdr;

@@ -390,6 +390,16 @@ static void val_to_global(weft_global *g, const weft_val *v)
 /* Tags and exceptions                                               */
 /* ---------------------------------------------------------------- */
 
+bool wv_exnref_ok(const weft_store *st, const weft_val *v)
+{
+    if (v->kind != WEFT_EXNREF || !v->of.exnref)
+        return true;
+    for (const wv_obj *o = st->objs; o; o = o->next)
+        if (o == v->of.exnref)
+            return o->kind == WV_OBJ_EXN;
+    return false;
+}
+
 static void tag_cleanup(weft_store *st, wv_obj *o)
 {
     weft_tag *t = (weft_tag *)o;
@@ -449,7 +459,7 @@ wv_exn *wv_exn_new(weft_store *st, weft_tag *tag, const wv_slot *payload)
 weft_global *weft_global_new(weft_store *st, weft_valkind type, bool mutable_,
                              weft_val init)
 {
-    if (init.kind != type)
+    if (init.kind != type || !wv_exnref_ok(st, &init))
         return NULL;
     weft_global *g = new_obj(st, sizeof *g, 0, NULL);
     if (!g)
@@ -480,7 +490,9 @@ weft_val weft_global_get(const weft_global *g)
 
 bool weft_global_set(weft_global *g, weft_val v)
 {
-    if (!g->mutable_ || v.kind != (weft_valkind)g->type)
+    /* a global does not know its store: only a null exnref can be set */
+    if (!g->mutable_ || v.kind != (weft_valkind)g->type ||
+        (v.kind == WEFT_EXNREF && v.of.exnref))
         return false;
     val_to_global(g, &v);
     return true;
@@ -1051,12 +1063,16 @@ weft_status weft_func_call(weft_store *st, weft_func *f, const weft_val *args,
                         "function takes %u arguments and returns %u results; "
                         "called with %zu arguments and room for %zu results",
                         ft->nparams, ft->nresults, nargs, nresults);
-    for (uint32_t i = 0; i < ft->nparams; i++)
+    for (uint32_t i = 0; i < ft->nparams; i++) {
         if (args[i].kind != ft->params[i])
             return wu_error(err, WEFT_ARG, WEFT_NO_OFFSET,
                             "argument %u is %s, the function expects %s", i,
                             weft_valkind_name(args[i].kind),
                             weft_valkind_name(ft->params[i]));
+        if (!wv_exnref_ok(st, &args[i]))
+            return wu_error(err, WEFT_ARG, WEFT_NO_OFFSET,
+                            "argument %u is not an exception of this store", i);
+    }
     return run_func(st, f, args, results, err);
 }
 

@@ -63,6 +63,89 @@ static const uint8_t try_only_wasm[] = {
     0x61, 0x6d, 0x65, 0x03, 0x06, 0x01, 0x00, 0x01, 0x00, 0x01, 0x68,
 };
 
+/* (module
+ *   (tag $t)
+ *   (func (export "catch-ref") (result exnref)
+ *     (block $h (result exnref)
+ *       (try_table (catch_all_ref $h) (throw $t))
+ *       (unreachable)))
+ *   (func (export "rethrow") (param exnref) (throw_ref (local.get 0))))
+ */
+static const uint8_t exnref_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0c, 0x03, 0x60,
+    0x00, 0x00, 0x60, 0x00, 0x01, 0x69, 0x60, 0x01, 0x69, 0x00, 0x03, 0x03,
+    0x02, 0x01, 0x02, 0x0d, 0x03, 0x01, 0x00, 0x00, 0x07, 0x17, 0x02, 0x09,
+    0x63, 0x61, 0x74, 0x63, 0x68, 0x2d, 0x72, 0x65, 0x66, 0x00, 0x00, 0x07,
+    0x72, 0x65, 0x74, 0x68, 0x72, 0x6f, 0x77, 0x00, 0x01, 0x0a, 0x16, 0x02,
+    0x0e, 0x00, 0x02, 0x69, 0x1f, 0x40, 0x01, 0x03, 0x00, 0x08, 0x00, 0x0b,
+    0x00, 0x0b, 0x0b, 0x05, 0x00, 0x20, 0x00, 0x0a, 0x0b, 0x00, 0x13, 0x04,
+    0x6e, 0x61, 0x6d, 0x65, 0x03, 0x06, 0x01, 0x00, 0x01, 0x00, 0x01, 0x68,
+    0x0b, 0x04, 0x01, 0x00, 0x01, 0x74,
+};
+
+static weft_func *export_func(weft_instance *in, const char *name)
+{
+    weft_extern e;
+    if (!weft_instance_export(in, name, &e) || e.kind != WEFT_EXTERN_FUNC)
+        return NULL;
+    return e.of.func;
+}
+
+/* exnref values crossing the API: the host gets an opaque reference it can
+ * pass back; anything that is not an exception of the store is refused. */
+static void check_exnref_api(weft_engine *engine)
+{
+    weft_error err;
+    weft_module *m = NULL;
+    CHECK_STATUS(weft_module_new(engine, exnref_wasm, sizeof exnref_wasm, &m, &err), WEFT_OK, &err);
+    weft_store *store = weft_store_new(engine);
+    weft_instance *in = NULL;
+    CHECK_STATUS(weft_instance_new(store, m, NULL, 0, &in, &err), WEFT_OK, &err);
+    if (!in) {
+        weft_store_delete(store);
+        weft_module_delete(m);
+        return;
+    }
+    weft_val r;
+    memset(&r, 0, sizeof r);
+    CHECK_STATUS(weft_func_call(store, export_func(in, "catch-ref"), NULL, 0, &r, 1, &err),
+                 WEFT_OK, &err);
+    CHECK_EQ(r.kind, WEFT_EXNREF);
+    CHECK(r.of.exnref != NULL);
+    CHECK_STR(weft_valkind_name(WEFT_EXNREF), "exnref");
+    /* rethrowing the caught exception from the host escapes again */
+    CHECK_STATUS(weft_func_call(store, export_func(in, "rethrow"), &r, 1, NULL, 0, &err),
+                 WEFT_TRAP, &err);
+    CHECK_EQ(err.trap, WEFT_TRAP_UNCAUGHT_EXCEPTION);
+    /* null: throw_ref traps */
+    weft_val nul = r;
+    nul.of.exnref = NULL;
+    CHECK_STATUS(weft_func_call(store, export_func(in, "rethrow"), &nul, 1, NULL, 0, &err),
+                 WEFT_TRAP, &err);
+    CHECK_EQ(err.trap, WEFT_TRAP_NULL_REF);
+    /* a pointer that is no exception of this store is an argument error */
+    static int not_an_exception;
+    weft_val bogus = r;
+    bogus.of.exnref = &not_an_exception;
+    CHECK_STATUS(weft_func_call(store, export_func(in, "rethrow"), &bogus, 1, NULL, 0, &err),
+                 WEFT_ARG, &err);
+    weft_store *other = weft_store_new(engine);
+    weft_instance *in2 = NULL;
+    CHECK_STATUS(weft_instance_new(other, m, NULL, 0, &in2, &err), WEFT_OK, &err);
+    if (in2)
+        CHECK_STATUS(weft_func_call(other, export_func(in2, "rethrow"), &r, 1, NULL, 0, &err),
+                     WEFT_ARG, &err);
+    weft_store_delete(other);
+    /* globals cannot be given a non-null exnref from the host */
+    CHECK(weft_global_new(store, WEFT_EXNREF, true, bogus) == NULL);
+    weft_global *g = weft_global_new(store, WEFT_EXNREF, true, nul);
+    CHECK(g != NULL);
+    CHECK(g && !weft_global_set(g, r));
+    CHECK(g && weft_global_set(g, nul));
+    weft_store_delete(store);
+    weft_module_delete(m);
+}
+
 /* The host callback: calls the instance's "thrower", which lets an
  * exception escape to here, and passes the resulting trap on. */
 static weft_trap_kind host_cb(weft_caller *caller, void *user, const weft_val *args,
@@ -78,14 +161,6 @@ static weft_trap_kind host_cb(weft_caller *caller, void *user, const weft_val *a
     weft_status st = weft_func_call(weft_caller_store(caller), ext.of.func, NULL, 0, NULL, 0, &err);
     *seen = st == WEFT_TRAP ? (int)err.trap : -1;
     return st == WEFT_TRAP ? weft_caller_trap(caller, err.trap, err.message) : WEFT_TRAP_NONE;
-}
-
-static weft_func *export_func(weft_instance *in, const char *name)
-{
-    weft_extern e;
-    if (!weft_instance_export(in, name, &e) || e.kind != WEFT_EXTERN_FUNC)
-        return NULL;
-    return e.of.func;
 }
 
 /* Runs the behaviour checks on one module (decoded or from an image). */
@@ -252,6 +327,8 @@ int main(void)
     check_damaged(engine, img, len, IMG_SEC_CATCHES, 8, 0xFFFFFFu, "landing pad");
     weft_image_free(engine, img, len);
     weft_module_delete(m);
+
+    check_exnref_api(engine);
 
     /* with the feature off, tags and try_table are refused */
     weft_config cfg;
