@@ -172,6 +172,7 @@
 (assert_return (invoke "catch-to-func" (i32.const 17)) (i32.const 17))
 (assert_return (invoke "loop-retry" (i32.const 3)) (i32.const 4))
 (assert_trap (invoke "escape" (i32.const 1)) "uncaught exception")
+(assert_exception (invoke "escape" (i32.const 2)))
 (assert_trap (invoke "escape-other") "uncaught exception")
 (assert_trap (invoke "throw-null") "null reference")
 (assert_return (invoke "exnref-null") (i32.const 1))
