@@ -136,6 +136,33 @@ void wm_disasm(const uint16_t *code, uint32_t start, uint32_t end,
     }
 }
 
+/* Lists the exception handlers (try_tables) of function f, positions
+ * relative to its code like the instructions. */
+static void wm_disasm_handlers(const weft_module *m, const wm_func *f,
+                               void (*out)(void *ud, const char *line), void *ud)
+{
+    static const char *const kinds[] = {"catch", "catch_ref", "catch_all", "catch_all_ref"};
+    char line[128];
+    for (uint32_t i = 0; i < m->nhandlers; i++) {
+        const wm_handler *h = &m->handlers[i];
+        if (h->start < f->code_off || h->end > f->code_off + f->code_len)
+            continue;
+        size_t k = wu_fmt(line, sizeof line, "handler [%u, %u):", h->start - f->code_off,
+                          h->end - f->code_off);
+        for (uint32_t j = 0; j < h->ncatches && k < sizeof line; j++) {
+            const wm_catch *c = &m->catches[h->first_catch + j];
+            if (c->kind <= WM_CATCH_REF)
+                k += wu_fmt(line + k, sizeof line - k, " %s tag %u", kinds[c->kind], c->tag);
+            else if (c->kind <= WM_CATCH_ALL_REF)
+                k += wu_fmt(line + k, sizeof line - k, " %s", kinds[c->kind]);
+            if (k < sizeof line)
+                k += wu_fmt(line + k, sizeof line - k, " s%u ->%d", c->dst,
+                            (int)(c->pad - f->code_off));
+        }
+        out(ud, line);
+    }
+}
+
 bool weft_module_disasm(const weft_module *m, uint32_t funcidx,
                         void (*out)(void *ud, const char *line), void *ud)
 {
@@ -147,5 +174,6 @@ bool weft_module_disasm(const weft_module *m, uint32_t funcidx,
            f->nparam_slots, f->nlocal_slots, f->frame_slots);
     out(ud, line);
     wm_disasm(m->code, f->code_off, f->code_off + f->code_len, out, ud);
+    wm_disasm_handlers(m, f, out, ud);
     return true;
 }
