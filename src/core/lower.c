@@ -967,8 +967,10 @@ static weft_status call_args(wl_ctx *L, const weft_functype *ft, uint16_t *base)
     uint16_t b = next_home(L);
     /* the popped entries are still in the array: materialize them */
     for (uint32_t i = 0; i < ft->nparams; i++) {
+        if (L->nvals + i >= L->cap_vals || !live(L))
+            continue;  /* (in unreachable code vals may not exist yet) */
         wl_val *v = &L->vals[L->nvals + i];
-        if (L->nvals + i < L->cap_vals && live(L) && v->slot != v->home)
+        if (v->slot != v->home)
             emit_mov(L, v->home, v->slot);
     }
     *base = b;
