@@ -386,6 +386,9 @@ static void print_value(const weft_val *v)
     case WEFT_EXTERNREF:
         puts(v->of.externref != NULL ? "ref" : "null");
         break;
+    case WEFT_EXNREF:
+        puts(v->of.exnref != NULL ? "exn" : "null");
+        break;
     default:
         puts("?");
         break;

@@ -1590,8 +1590,10 @@ static outcome cmd_assert_return(runner *r, const json *cmd)
     return o;
 }
 
-/* assert_trap and assert_exhaustion. */
-static outcome cmd_assert_trap(runner *r, const json *cmd, bool exhaustion)
+/* assert_trap, assert_exhaustion (want: STACK_EXHAUSTED) and
+ * assert_exception (want: UNCAUGHT_EXCEPTION; the exception reaching the
+ * host is a trap of that kind). want NONE: any trap. */
+static outcome cmd_assert_trap(runner *r, const json *cmd, weft_trap_kind want)
 {
     const char *text = json_get_string(cmd, "text");
     if (!text)
@@ -1611,9 +1613,10 @@ static outcome cmd_assert_trap(runner *r, const json *cmd, bool exhaustion)
     } else {
         sb_error(&b, res.status, &res.err);
         if (res.status != WEFT_TRAP ||
-            (exhaustion && res.err.trap != WEFT_TRAP_STACK_EXHAUSTED)) {
-            o = result(r, FAIL, "%s: expected %s \"%s\", got %s", res.what,
-                       exhaustion ? "STACK_EXHAUSTED trap" : "trap", text, buf);
+            (want != WEFT_TRAP_NONE && res.err.trap != want)) {
+            o = result(r, FAIL, "%s: expected %s%s \"%s\", got %s", res.what,
+                       want != WEFT_TRAP_NONE ? weft_trap_name(want) : "",
+                       want != WEFT_TRAP_NONE ? " trap" : "trap", text, buf);
         } else if (!message_matches(res.err.message, text) &&
                    !message_matches(weft_trap_message(res.err.trap), text)) {
             note(r, "passed; %s: expected trap \"%s\", got %s", res.what, text,
@@ -1669,9 +1672,11 @@ static outcome run_command(runner *r, const json *cmd)
     if (strcmp(t, "assert_return") == 0)
         return cmd_assert_return(r, cmd);
     if (strcmp(t, "assert_trap") == 0)
-        return cmd_assert_trap(r, cmd, false);
+        return cmd_assert_trap(r, cmd, WEFT_TRAP_NONE);
     if (strcmp(t, "assert_exhaustion") == 0)
-        return cmd_assert_trap(r, cmd, true);
+        return cmd_assert_trap(r, cmd, WEFT_TRAP_STACK_EXHAUSTED);
+    if (strcmp(t, "assert_exception") == 0)
+        return cmd_assert_trap(r, cmd, WEFT_TRAP_UNCAUGHT_EXCEPTION);
     if (strcmp(t, "assert_invalid") == 0 || strcmp(t, "assert_malformed") == 0)
         return cmd_assert_bad_module(r, cmd);
     if (strcmp(t, "assert_unlinkable") == 0)
@@ -1882,7 +1887,7 @@ static void usage(FILE *f)
                "[--disable FEATURE] [--images] SCRIPT.json\n"
                "Runs a spec test script converted by wast2json "
                "(wast2json --enable-all X.wast -o SCRIPT.json).\n"
-               "FEATURE: multi-memory (for scripts of the core standard).\n");
+               "FEATURE: multi-memory (for scripts of the core standard), exceptions.\n");
 }
 
 /* The WEFT_FEATURE_* bit named by a --disable argument, or 0. */
@@ -1890,6 +1895,8 @@ static uint32_t feature_bit(const char *name)
 {
     if (strcmp(name, "multi-memory") == 0)
         return WEFT_FEATURE_MULTI_MEMORY;
+    if (strcmp(name, "exceptions") == 0)
+        return WEFT_FEATURE_EXCEPTIONS;
     return 0;
 }
 
@@ -1922,7 +1929,7 @@ int weft_cli_wast(int argc, char **argv)
                 uint32_t bit = name ? feature_bit(name) : 0;
                 if (!bit) {
                     fprintf(stderr, "weft wast: --disable needs a feature "
-                                    "(multi-memory)\n");
+                                    "(multi-memory, exceptions)\n");
                     return 2;
                 }
                 r.features_off |= bit;

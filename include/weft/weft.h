@@ -87,7 +87,8 @@ const char *weft_status_message(weft_status s); /* "malformed binary" */
     X(OUT_OF_FUEL, "out of fuel")                                            \
     X(INTERRUPTED, "interrupted")                                            \
     X(HOST, "host function error")                                           \
-    X(EXIT, "program exited")
+    X(EXIT, "program exited")                                                \
+    X(UNCAUGHT_EXCEPTION, "uncaught exception")
 
 typedef enum weft_trap_kind {
 #define WEFT_X_(name, msg) WEFT_TRAP_##name,
@@ -123,7 +124,10 @@ typedef void *(*weft_realloc_fn)(void *ud, void *ptr, size_t old_size,
 /* Proposals that change how existing modules decode or validate, and so can
  * be turned off for conformance with an older standard. */
 #define WEFT_FEATURE_MULTI_MEMORY (1u << 0)
-#define WEFT_FEATURES_ALL (WEFT_FEATURE_MULTI_MEMORY)
+/* Exception handling (Wasm 3.0, exnref form): tags, throw, throw_ref,
+ * try_table and the exnref type. */
+#define WEFT_FEATURE_EXCEPTIONS (1u << 1)
+#define WEFT_FEATURES_ALL (WEFT_FEATURE_MULTI_MEMORY | WEFT_FEATURE_EXCEPTIONS)
 
 typedef struct weft_config {
     weft_realloc_fn alloc;      /* NULL: the port's default allocator */
@@ -155,7 +159,8 @@ typedef enum weft_valkind {
     WEFT_F64 = 3,
     WEFT_V128 = 4,
     WEFT_FUNCREF = 5,
-    WEFT_EXTERNREF = 6
+    WEFT_EXTERNREF = 6,
+    WEFT_EXNREF = 7         /* a caught exception; opaque to the host */
 } weft_valkind;
 
 const char *weft_valkind_name(weft_valkind k); /* "i32", "funcref", ... */
@@ -164,6 +169,7 @@ typedef struct weft_func weft_func;
 typedef struct weft_memory weft_memory;
 typedef struct weft_table weft_table;
 typedef struct weft_global weft_global;
+typedef struct weft_tag weft_tag;
 typedef struct weft_instance weft_instance;
 typedef struct weft_store weft_store;
 typedef struct weft_module weft_module;
@@ -179,6 +185,7 @@ typedef struct weft_val {
         uint64_t f64_bits;
         weft_func *funcref;    /* NULL is the null reference */
         void *externref;       /* NULL is the null reference */
+        void *exnref;          /* NULL is the null reference */
         uint8_t v128[16];
     } of;
 } weft_val;
@@ -207,7 +214,8 @@ typedef enum weft_externkind {
     WEFT_EXTERN_FUNC = 0,
     WEFT_EXTERN_TABLE = 1,
     WEFT_EXTERN_MEMORY = 2,
-    WEFT_EXTERN_GLOBAL = 3
+    WEFT_EXTERN_GLOBAL = 3,
+    WEFT_EXTERN_TAG = 4      /* exception tag */
 } weft_externkind;
 
 const char *weft_externkind_name(weft_externkind k); /* "func", ... */
@@ -215,7 +223,8 @@ const char *weft_externkind_name(weft_externkind k); /* "func", ... */
 /* The type of an import or export. */
 typedef struct weft_externtype {
     weft_externkind kind;
-    weft_functype func;                                      /* FUNC */
+    weft_functype func;                                      /* FUNC; TAG: its
+                                                                params, no results */
     struct { weft_valkind elem; weft_limits limits; } table;  /* TABLE */
     struct { weft_limits limits; uint32_t page_size_log2; bool is64; } memory; /* MEMORY */
     struct { weft_valkind type; bool mutable_; } global;      /* GLOBAL */
@@ -229,6 +238,7 @@ typedef struct weft_extern {
         weft_table *table;
         weft_memory *memory;
         weft_global *global;
+        weft_tag *tag;
     } of;
 } weft_extern;
 
@@ -401,6 +411,12 @@ weft_val weft_global_get(const weft_global *g);
 /* Returns false if the global is immutable or the kind differs. */
 bool weft_global_set(weft_global *g, weft_val v);
 void weft_global_type(const weft_global *g, weft_externtype *out);
+
+/* A new exception tag whose payload has the given parameter types (copied).
+ * Every call makes a distinct tag, as every instantiation of a module that
+ * defines a tag does. NULL on failure. */
+weft_tag *weft_tag_new(weft_store *store, const weft_valkind *params, uint32_t nparams);
+void weft_tag_type(const weft_tag *tag, weft_externtype *out);
 
 /* ------------------------------------------------------------------ */
 /* Linker: resolves imports by (module, name)                          */

@@ -1247,6 +1247,7 @@ static weft_status read_core_valtype(cdec *d, uint8_t *out)
     case 0x7b: *out = WEFT_V128; return WEFT_OK;
     case 0x70: *out = WEFT_FUNCREF; return WEFT_OK;
     case 0x6f: *out = WEFT_EXTERNREF; return WEFT_OK;
+    case 0x69: *out = WEFT_EXNREF; return WEFT_OK;
     }
     return wu_error(d->err, WEFT_MALFORMED, at, "malformed core value type 0x%x", b);
 }
@@ -1266,7 +1267,8 @@ static weft_status new_cext(cdec *d, const cext *e, uint32_t *out)
  * type given by the core API. */
 static weft_status cext_of_externtype(cdec *d, const weft_externtype *t, uint32_t *out)
 {
-    if (t->kind == WEFT_EXTERN_FUNC)
+    /* a tag is described by its function type, like a function */
+    if (t->kind == WEFT_EXTERN_FUNC || t->kind == WEFT_EXTERN_TAG)
         return new_cft(d, &t->func, out);
     cext e;
     memset(&e, 0, sizeof e);
@@ -1293,12 +1295,12 @@ static const char *core_kind_name(uint8_t k)
  * import) of the same kind; on mismatch writes why into why. */
 static bool core_matches(cdec *d, uint8_t kind, uint32_t have, uint32_t want, char *why, size_t cap)
 {
-    if (kind == WEFT_EXTERN_FUNC) {
+    if (kind == WEFT_EXTERN_FUNC || kind == WEFT_EXTERN_TAG) {
         const core_ft *h = &d->cfts[have], *w = &d->cfts[want];
         bool ok = h->full_np == w->full_np && h->nr == w->nr && h->np == w->np &&
                   !memcmp(h->p, w->p, h->np) && (h->nr != 1 || h->r[0] == w->r[0]);
         if (!ok)
-            wu_fmt(why, cap, "function types differ");
+            wu_fmt(why, cap, kind == WEFT_EXTERN_TAG ? "tag types differ" : "function types differ");
         return ok;
     }
     const cext *h = &d->cexts[have], *w = &d->cexts[want];
@@ -1421,7 +1423,22 @@ static weft_status read_core_externtype(cdec *d, const uint32_t *local, uint32_t
         e.mut = t == 1;
         return new_cext(d, &e, type);
     }
-    case 0x04: return wu_error(d->err, WEFT_UNSUPPORTED, at, "core tags are not supported%s", "");
+    case 0x04: {
+        /* tag: attribute 0, then a function type with no results */
+        TRY(wr_byte(&d->r, &t));
+        if (t != 0)
+            return wu_error(d->err, WEFT_MALFORMED, at, "malformed tag attribute 0x%x", t);
+        size_t tat = d->r.pos;
+        TRY(wr_u32(&d->r, &idx));
+        if (idx >= nlocal)
+            return wu_error(d->err, WEFT_INVALID, tat, "core type index out of bounds (%u)", idx);
+        if (local[idx] & CT_MOD_BIT)
+            return wu_error(d->err, WEFT_INVALID, tat, "core type %u is not a function type", idx);
+        if (d->cfts[local[idx]].nr)
+            return wu_error(d->err, WEFT_INVALID, tat, "non-empty tag result type%s", "");
+        *type = local[idx];
+        return WEFT_OK;
+    }
     }
     return wu_error(d->err, WEFT_MALFORMED, at, "malformed core extern type 0x%x", k);
 }
@@ -1645,7 +1662,7 @@ static weft_status read_sort(cdec *d, uint8_t *space, bool *core)
         case 0x01: *space = WC_IS_CORE_TABLE; return WEFT_OK;
         case 0x02: *space = WC_IS_CORE_MEMORY; return WEFT_OK;
         case 0x03: *space = WC_IS_CORE_GLOBAL; return WEFT_OK;
-        case 0x04: return wu_error(d->err, WEFT_UNSUPPORTED, at, "core tags are not supported%s", "");
+        case 0x04: *space = WC_IS_CORE_TAG; return WEFT_OK;
         case 0x10: *space = WC_IS_CORE_TYPE; return WEFT_OK;
         case 0x11: *space = WC_IS_CORE_MODULE; return WEFT_OK;
         case 0x12: *space = WC_IS_CORE_INSTANCE; return WEFT_OK;
@@ -1664,7 +1681,7 @@ static weft_status read_sort(cdec *d, uint8_t *space, bool *core)
 static const char *space_name(uint8_t sp)
 {
     static const char *const n[] = {"core func", "core table", "core memory", "core global",
-                                    "core type", "core module", "core instance", "func",
+                                    "core tag", "core type", "core module", "core instance", "func",
                                     "value", "type", "component", "instance"};
     return sp < WC_IS_COUNT ? n[sp] : "?";
 }
@@ -1785,7 +1802,7 @@ static weft_status read_alias(cdec *d, scope *s, bool declarator)
         size_t iat = d->r.pos;
         TRY(wr_u32(&d->r, &inst));
         TRY(read_name(d, &name));
-        if (!core || space > WC_IS_CORE_GLOBAL)
+        if (!core || space > WC_IS_CORE_TAG)
             return bad(d, at, "malformed alias: core export of a non-core sort%s", "");
         if (declarator)
             return inval(d, at, "core export aliases are not allowed in types%s", "");
@@ -1798,8 +1815,12 @@ static weft_status read_alias(cdec *d, scope *s, bool declarator)
                 break;
         if (k == ci->n)
             return wu_error(d->err, WEFT_INVALID, iat, "core instance %u has no export named `%s`", inst, name);
-        static const uint8_t want[] = {WC_IS_CORE_FUNC, WC_IS_CORE_TABLE, WC_IS_CORE_MEMORY, WC_IS_CORE_GLOBAL};
-        if (ci->sorts[k] > 3 || want[ci->sorts[k]] != space)
+        static const uint8_t want[] = {WC_IS_CORE_FUNC, WC_IS_CORE_TABLE, WC_IS_CORE_MEMORY,
+                                       WC_IS_CORE_GLOBAL, WC_IS_CORE_TAG};
+        if (space == WC_IS_CORE_TAG && ci->sorts[k] != WEFT_EXTERN_TAG)
+            return wu_error(d->err, WEFT_INVALID, iat, "export `%s` for core instance %u is not a tag",
+                            name, inst);
+        if (ci->sorts[k] > 4 || want[ci->sorts[k]] != space)
             return wu_error(d->err, WEFT_INVALID, iat, "export `%s` is not a %s", name, space_name(space));
         TRY(sp_push(d, &s->sp[space], ci->types[k]));
         if (df) {
@@ -2069,11 +2090,13 @@ static weft_status sec_core_instance(cdec *d, scope *s)
                 TRY(read_name(d, &df->args[k].name));
                 uint8_t cs;
                 TRY(wr_byte(&d->r, &cs));
-                if (cs > 3)
-                    return cs == 4 ? wu_error(d->err, WEFT_UNSUPPORTED, aat, "core tags are not supported%s", "")
-                                   : bad(d, aat, "malformed core sort%s", "");
-                df->args[k].space = cs;  /* WC_IS_CORE_FUNC.. match core sorts 0..3 */
+                if (cs > 4)
+                    return bad(d, aat, "malformed core sort%s", "");
+                df->args[k].space = cs;  /* WC_IS_CORE_FUNC.. match core sorts 0..4 */
                 TRY(wr_u32(&d->r, &df->args[k].idx));
+                if (cs == 4 && df->args[k].idx >= s->sp[cs].n)
+                    return wu_error(d->err, WEFT_INVALID, aat, "unknown tag %u: tag index out of bounds",
+                                    df->args[k].idx);
                 TRY(check_index(d, s, cs, df->args[k].idx, aat));
                 for (uint32_t j = 0; j < k; j++)
                     if (!strcmp(df->args[j].name, df->args[k].name))

@@ -17,6 +17,7 @@ typedef struct wc_item {
         weft_table *table;
         weft_memory *memory;
         weft_global *global;
+        weft_tag *tag;
         const weft_module *module;
         wc_coreinst *core_inst;
         weft_cfunc *func;
@@ -691,12 +692,13 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
             ci->names[i] = df->args[i].name;
             const wc_item *src = &R->env->sp[df->args[i].space][df->args[i].idx];
             weft_extern *e = &ci->items[i];
-            e->kind = (weft_externkind)df->args[i].space;  /* core sorts 0..3 */
+            e->kind = (weft_externkind)df->args[i].space;  /* core sorts 0..4 */
             switch (df->args[i].space) {
             case WC_IS_CORE_FUNC: e->of.func = src->u.core_func; break;
             case WC_IS_CORE_TABLE: e->of.table = src->u.table; break;
             case WC_IS_CORE_MEMORY: e->of.memory = src->u.memory; break;
             case WC_IS_CORE_GLOBAL: e->of.global = src->u.global; break;
+            case WC_IS_CORE_TAG: e->of.tag = src->u.tag; break;
             }
         }
         it.u.core_inst = ci;
@@ -770,6 +772,7 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
         case WC_IS_CORE_TABLE: it.u.table = e.of.table; break;
         case WC_IS_CORE_MEMORY: it.u.memory = e.of.memory; break;
         case WC_IS_CORE_GLOBAL: it.u.global = e.of.global; break;
+        case WC_IS_CORE_TAG: it.u.tag = e.of.tag; break;
         }
         return push_item(R, df->space, it);
     }

@@ -12,8 +12,9 @@
 
 /* Index spaces of a component scope. */
 enum {
+    /* the first five match the core sorts and weft_externkind 0..4 */
     WC_IS_CORE_FUNC, WC_IS_CORE_TABLE, WC_IS_CORE_MEMORY, WC_IS_CORE_GLOBAL,
-    WC_IS_CORE_TYPE, WC_IS_CORE_MODULE, WC_IS_CORE_INSTANCE,
+    WC_IS_CORE_TAG, WC_IS_CORE_TYPE, WC_IS_CORE_MODULE, WC_IS_CORE_INSTANCE,
     WC_IS_FUNC, WC_IS_VALUE, WC_IS_TYPE, WC_IS_COMPONENT, WC_IS_INSTANCE,
     WC_IS_COUNT
 };

@@ -115,6 +115,11 @@ static weft_status read_valtype(decoder *d, uint8_t *out)
     case 0x7B: return wu_error(d->err, WEFT_UNSUPPORTED, at, "v128 is not supported");
     case 0x70: *out = WEFT_FUNCREF; return WEFT_OK;
     case 0x6F: *out = WEFT_EXTERNREF; return WEFT_OK;
+    case 0x69:
+        if (!(d->e->cfg.features & WEFT_FEATURE_EXCEPTIONS))
+            break;
+        *out = WEFT_EXNREF;
+        return WEFT_OK;
     }
     return wu_error(d->err, WEFT_MALFORMED, at, "malformed value type 0x%x", b);
 }
@@ -216,6 +221,29 @@ static weft_status read_globaltype(decoder *d, wm_global *g)
     return WEFT_OK;
 }
 
+/* A tag type: attribute 0 (exception), then a function type index whose
+ * results must be empty. */
+static weft_status read_tagtype(decoder *d, wm_tag *t)
+{
+    uint8_t attr;
+    size_t at = d->r.pos;
+    if (!(d->e->cfg.features & WEFT_FEATURE_EXCEPTIONS))
+        return wu_error(d->err, WEFT_UNSUPPORTED, at,
+                        "tags (the exception-handling feature is off)");
+    TRY(wr_byte(&d->r, &attr));
+    if (attr != 0)
+        return wu_error(d->err, WEFT_MALFORMED, at, "malformed tag attribute 0x%x", attr);
+    uint32_t x;
+    at = d->r.pos;
+    TRY(wr_u32(&d->r, &x));
+    if (x >= d->m->ntypes)
+        return wu_error(d->err, WEFT_INVALID, at, "unknown type %u", x);
+    if (d->m->types[x].nresults)
+        return wu_error(d->err, WEFT_INVALID, at, "non-empty tag result type");
+    t->type = d->m->type_canon[x];
+    return WEFT_OK;
+}
+
 /* Copies a validated constant expression into the pool. */
 static weft_status read_const_expr(decoder *d, uint8_t want, uint32_t *off,
                                    uint32_t *len)
@@ -298,7 +326,8 @@ static weft_status sec_import(decoder *d)
     m->tables = grow_array(d, NULL, n, sizeof *m->tables);
     m->mems = grow_array(d, NULL, n, sizeof *m->mems);
     m->globals = grow_array(d, NULL, n, sizeof *m->globals);
-    if (!m->imports || !m->funcs || !m->tables || !m->mems || !m->globals)
+    m->tags = grow_array(d, NULL, n, sizeof *m->tags);
+    if (!m->imports || !m->funcs || !m->tables || !m->mems || !m->globals || !m->tags)
         return nomem(d);
     for (uint32_t i = 0; i < n; i++) {
         wm_import *im = &m->imports[i];
@@ -334,6 +363,11 @@ static weft_status sec_import(decoder *d)
             im->index = m->nglobals;
             TRY(read_globaltype(d, &m->globals[m->nglobals++]));
             m->nimported_globals++;
+            break;
+        case 0x04:
+            im->index = m->ntags;
+            TRY(read_tagtype(d, &m->tags[m->ntags++]));
+            m->nimported_tags++;
             break;
         default:
             return wu_error(d->err, WEFT_MALFORMED, at,
@@ -425,6 +459,22 @@ static weft_status sec_memory(decoder *d)
     return WEFT_OK;
 }
 
+static weft_status sec_tag(decoder *d)
+{
+    weft_module *m = d->m;
+    uint32_t n;
+    TRY(wr_u32(&d->r, &n));
+    if (n > d->r.end - d->r.pos)
+        return bad(d, d->r.pos, "unexpected end (tag count)");
+    wm_tag *t = extend(d, m->tags, m->ntags, n, sizeof *t);
+    if (!t)
+        return nomem(d);
+    m->tags = t;
+    for (uint32_t i = 0; i < n; i++)
+        TRY(read_tagtype(d, &m->tags[m->ntags++]));
+    return WEFT_OK;
+}
+
 static weft_status sec_global(decoder *d)
 {
     weft_module *m = d->m;
@@ -462,15 +512,15 @@ static weft_status sec_export(decoder *d)
         uint8_t kind;
         size_t at = d->r.pos;
         TRY(wr_byte(&d->r, &kind));
-        if (kind > 3)
+        if (kind > 4)
             return wu_error(d->err, WEFT_MALFORMED, at,
                             "malformed export kind 0x%x", kind);
         ex->kind = kind;
         at = d->r.pos;
         TRY(wr_u32(&d->r, &ex->index));
         uint32_t limit = kind == 0 ? m->nfuncs : kind == 1 ? m->ntables
-                       : kind == 2 ? m->nmems : m->nglobals;
-        static const char *const what[] = {"function", "table", "memory", "global"};
+                       : kind == 2 ? m->nmems : kind == 3 ? m->nglobals : m->ntags;
+        static const char *const what[] = {"function", "table", "memory", "global", "tag"};
         if (ex->index >= limit)
             return wu_error(d->err, WEFT_INVALID, at, "unknown %s %u",
                             what[kind], ex->index);
@@ -652,10 +702,11 @@ static int section_rank(uint8_t id)
 {
     switch (id) {
     case 1: case 2: case 3: case 4: case 5: case 6: case 7: case 8: case 9:
-        return id;
-    case 12: return 10;   /* data count sits between element and code */
-    case 10: return 11;
-    case 11: return 12;
+        return 2 * id;
+    case 13: return 11;   /* tag sits between memory and global */
+    case 12: return 19;   /* data count sits between element and code */
+    case 10: return 20;
+    case 11: return 22;
     }
     return 0;
 }
@@ -773,6 +824,7 @@ weft_status weft_module_new(weft_engine *engine, const uint8_t *bytes,
         case 9: st = sec_elem(&d); break;
         case 10: st = sec_code(&d); saw_code = true; break;
         case 11: st = sec_data(&d); break;
+        case 13: st = sec_tag(&d); break;
         case 12:
             st = wr_u32(&d.r, &d.datacount);
             d.has_datacount = true;

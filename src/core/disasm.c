@@ -31,6 +31,8 @@ static const char *format_of(uint16_t op)
     case OPC_BR_TABLE: return "st";
     case OPC_RETURN1: return "s";
     case OPC_CALL: case OPC_RETURN_CALL: return "ws";
+    case OPC_THROW: return "ws";
+    case OPC_THROW_REF: return "s";
     case OPC_CALL_INDIRECT: case OPC_RETURN_CALL_INDIRECT: return "wwss";
     case OPC_MOV: return "ss";
     case OPC_MOV2: return "ssss";
@@ -191,6 +193,33 @@ void wm_disasm(const uint16_t *code, uint32_t start, uint32_t end,
     }
 }
 
+/* Lists the exception handlers (try_tables) of function f, positions
+ * relative to its code like the instructions. */
+static void wm_disasm_handlers(const weft_module *m, const wm_func *f,
+                               void (*out)(void *ud, const char *line), void *ud)
+{
+    static const char *const kinds[] = {"catch", "catch_ref", "catch_all", "catch_all_ref"};
+    char line[128];
+    for (uint32_t i = 0; i < m->nhandlers; i++) {
+        const wm_handler *h = &m->handlers[i];
+        if (h->start < f->code_off || h->end > f->code_off + f->code_len)
+            continue;
+        size_t k = wu_fmt(line, sizeof line, "handler [%u, %u):", h->start - f->code_off,
+                          h->end - f->code_off);
+        for (uint32_t j = 0; j < h->ncatches && k < sizeof line; j++) {
+            const wm_catch *c = &m->catches[h->first_catch + j];
+            if (c->kind <= WM_CATCH_REF)
+                k += wu_fmt(line + k, sizeof line - k, " %s tag %u", kinds[c->kind], c->tag);
+            else if (c->kind <= WM_CATCH_ALL_REF)
+                k += wu_fmt(line + k, sizeof line - k, " %s", kinds[c->kind]);
+            if (k < sizeof line)
+                k += wu_fmt(line + k, sizeof line - k, " s%u ->%d", c->dst,
+                            (int)(c->pad - f->code_off));
+        }
+        out(ud, line);
+    }
+}
+
 bool weft_module_disasm(const weft_module *m, uint32_t funcidx,
                         void (*out)(void *ud, const char *line), void *ud)
 {
@@ -202,12 +231,13 @@ bool weft_module_disasm(const weft_module *m, uint32_t funcidx,
            f->nparam_slots, f->nlocal_slots, f->frame_slots);
     out(ud, line);
     wm_disasm(m->code, f->code_off, f->code_off + f->code_len, out, ud);
+    wm_disasm_handlers(m, f, out, ud);
     return true;
 }
 
 /* What each 32-bit operand of an instruction names, for wm_check_code:
  * one letter per 'w' of its format: f function, y type, t table,
- * g global, m memory, d data segment, e element segment, - a plain
+ * g global, m memory, d data segment, e element segment, x tag, - a plain
  * immediate. */
 static const char *index_kinds(uint16_t op)
 {
@@ -225,6 +255,7 @@ static const char *index_kinds(uint16_t op)
     case OPC_TABLE_FILL: return "t";
     case OPC_TABLE_COPY: return "tt";
     case OPC_TABLE_INIT: return "et";
+    case OPC_THROW: return "x";
     }
     return "";
 }
@@ -265,9 +296,10 @@ const char *wm_check_code(const weft_module *m, const uint16_t *code, uint32_t s
         const char *f = format_of(op), *kinds = index_kinds(op);
         uint32_t p = i + 1;
         /* a call's first slot operand is the base of the callee's frame,
-         * which may start right past the caller's */
+         * which may start right past the caller's (so may a throw's
+         * payload, when it is empty) */
         bool base = op == OPC_CALL || op == OPC_RETURN_CALL || op == OPC_CALL_INDIRECT ||
-                    op == OPC_RETURN_CALL_INDIRECT;
+                    op == OPC_RETURN_CALL_INDIRECT || op == OPC_THROW;
         *at = i;
         for (; *f; f++) {
             switch (*f) {
@@ -295,6 +327,7 @@ const char *wm_check_code(const weft_module *m, const uint16_t *code, uint32_t s
                 case 'm': lim = m->nmems; break;
                 case 'd': lim = m->ndatas; break;
                 case 'e': lim = m->nelems; break;
+                case 'x': lim = m->ntags; break;
                 }
                 if (k != '-' && v >= lim)
                     return "index out of range";
@@ -322,6 +355,16 @@ const char *wm_check_code(const weft_module *m, const uint16_t *code, uint32_t s
                 p += 1 + 4u * code[p];
                 break;
             }
+        }
+        if (op == OPC_THROW) {
+            /* the payload, read from the base slot on, lies in the frame */
+            const weft_functype *ft = &m->types[m->tags[(uint32_t)code[i + 1] |
+                                                         (uint32_t)code[i + 2] << 16].type];
+            uint32_t n = 0;
+            for (uint32_t k = 0; k < ft->nparams; k++)
+                n += wm_slots_of((uint8_t)ft->params[k]);
+            if ((uint32_t)code[i + 3] + n > nslots)
+                return "exception payload outside the frame";
         }
         i = p;
     }

@@ -81,6 +81,9 @@ typedef struct wl_ctrl {
     uint32_t fixups;    /* chain of rel fields to patch at end */
     uint32_t else_fix;  /* if: BR_UNLESS rel to patch at else/end */
     uint16_t home;      /* home slot of the entry at `height` */
+    bool is_try;        /* a live try_table: record its handler at end */
+    uint32_t try_start; /* first code position of its body */
+    uint32_t first_catch, ncatches;
 } wl_ctrl;
 
 struct wl_ctx {
@@ -92,6 +95,7 @@ struct wl_ctx {
     bool has_datacount;
     uint32_t datacount;
     bool multi_memory;
+    bool exceptions;
 
     /* locals */
     uint32_t nlocals;
@@ -813,6 +817,11 @@ static weft_status read_blocktype(wl_ctx *L, uint32_t *np, const weft_valkind **
     case 0x7C: *single = WEFT_F64; break;
     case 0x70: *single = WEFT_FUNCREF; break;
     case 0x6F: *single = WEFT_EXTERNREF; break;
+    case 0x69:
+        if (!L->exceptions)
+            return wu_error(L->err, WEFT_MALFORMED, at, "malformed block type");
+        *single = WEFT_EXNREF;
+        break;
     case 0x7B:
         return wu_error(L->err, WEFT_UNSUPPORTED, at, "v128 is not supported");
     default: {
@@ -917,6 +926,8 @@ static weft_status op_else(wl_ctx *L)
     return WEFT_OK;
 }
 
+static weft_status record_handler(wl_ctx *L, const wl_ctrl *c);
+
 static weft_status op_end(wl_ctx *L)
 {
     wl_ctrl *c = &L->ctrls[L->nctrls - 1];
@@ -937,6 +948,8 @@ static weft_status op_end(wl_ctx *L)
         for (uint32_t i = c->height; i < L->nvals; i++)
             materialize(L, &L->vals[i]);
     barrier(L);
+    if (c->is_try)
+        TRY(record_handler(L, c));
     patch_chain(L, c->fixups, pos(L));
     patch_chain(L, c->else_fix, pos(L));
     uint32_t height = c->height;
@@ -1166,6 +1179,197 @@ static weft_status op_call_indirect(wl_ctx *L, bool tail)
         return WEFT_OK;
     }
     return push_results(L, ft);
+}
+
+/* ---------------- exception handling ---------------- */
+
+/* Grows one of the module's handler arrays to hold one more element. */
+static bool grow_eh(wl_ctx *L, void **arr, uint32_t n, uint32_t *cap, size_t sz)
+{
+    if (n < *cap)
+        return true;
+    uint32_t nc = *cap ? *cap * 2 : 8;
+    void *p = wu_realloc(L->e, *arr, (size_t)*cap * sz, (size_t)nc * sz);
+    if (!p)
+        return false;
+    *arr = p;
+    *cap = nc;
+    return true;
+}
+
+static weft_status need_exceptions(wl_ctx *L)
+{
+    if (!L->exceptions)
+        return wu_error(L->err, WEFT_MALFORMED, L->op_at,
+                        "illegal opcode 0x%x (the exception-handling feature is off)",
+                        L->r.bytes[L->op_at]);
+    return WEFT_OK;
+}
+
+static weft_status read_tag(wl_ctx *L, const weft_functype **ft, uint32_t *x)
+{
+    size_t at = L->r.pos;
+    TRY(wr_u32(&L->r, x));
+    if (*x >= L->m->ntags)
+        return wu_error(L->err, WEFT_INVALID, at, "unknown tag %u", *x);
+    *ft = &L->m->types[L->m->tags[*x].type];
+    return WEFT_OK;
+}
+
+/* throw x: the payload goes to consecutive home slots, like call args. */
+static weft_status op_throw(wl_ctx *L)
+{
+    TRY(need_exceptions(L));
+    uint32_t x;
+    const weft_functype *ft = NULL;
+    TRY(read_tag(L, &ft, &x));
+    uint16_t base;
+    TRY(call_args(L, ft, &base));
+    if (live(L)) {
+        barrier(L);
+        e16(L, OPC_THROW);
+        e32(L, x);
+        e16(L, base);
+    }
+    set_unreachable(L);
+    return WEFT_OK;
+}
+
+static weft_status op_throw_ref(wl_ctx *L)
+{
+    TRY(need_exceptions(L));
+    wl_val a;
+    TRY(pop(L, WEFT_EXNREF, &a));
+    if (live(L)) {
+        barrier(L);
+        e16(L, OPC_THROW_REF);
+        e16(L, a.slot);
+    }
+    set_unreachable(L);
+    return WEFT_OK;
+}
+
+/* Checks a catch clause's values against its label's types. */
+static weft_status check_catch_label(wl_ctx *L, const wl_ctrl *t, uint32_t n,
+                                     const weft_valkind *types, bool ref)
+{
+    uint32_t want = n + (ref ? 1u : 0u);
+    const weft_valkind *lt = label_types(t);
+    if (label_arity(t) != want)
+        return wu_error(L->err, WEFT_INVALID, L->op_at,
+                        "type mismatch: catch label expects %u values, the clause gives %u",
+                        label_arity(t), want);
+    for (uint32_t i = 0; i < n; i++)
+        if (lt[i] != types[i])
+            return type_mismatch(L, (uint8_t)lt[i], (uint8_t)types[i]);
+    if (ref && lt[n] != WEFT_EXNREF)
+        return type_mismatch(L, (uint8_t)lt[n], WEFT_EXNREF);
+    return WEFT_OK;
+}
+
+/* try_table bt vec(catch) instr* end. The landing pads are emitted at the
+ * entry, jumped over: a pad branches to the clause's label, whose values
+ * the unwinder has already written to the label's home slots (for the
+ * function label, the pad moves them to the result slots and returns). The
+ * handler, the body's code range with the clauses, is recorded at end. */
+static weft_status op_try_table(wl_ctx *L)
+{
+    TRY(need_exceptions(L));
+    uint32_t np, nr;
+    const weft_valkind *p, *r;
+    weft_valkind single = WEFT_I32;
+    TRY(read_blocktype(L, &np, &p, &nr, &r, &single));
+    uint32_t n;
+    size_t at = L->r.pos;
+    TRY(wr_u32(&L->r, &n));
+    if (n > L->r.end - L->r.pos)
+        return wu_error(L->err, WEFT_MALFORMED, at, "unexpected end (catch clauses)");
+    size_t clauses_at = L->r.pos;
+    /* first pass: validate */
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t kind;
+        size_t kat = L->r.pos;
+        TRY(wr_byte(&L->r, &kind));
+        if (kind > WM_CATCH_ALL_REF)
+            return wu_error(L->err, WEFT_MALFORMED, kat, "malformed catch clause 0x%x", kind);
+        const weft_functype *ft = NULL;
+        uint32_t x = 0;
+        if (kind <= WM_CATCH_REF)
+            TRY(read_tag(L, &ft, &x));
+        wl_ctrl *t = NULL;
+        TRY(get_label(L, &t));
+        bool ref = kind == WM_CATCH_REF || kind == WM_CATCH_ALL_REF;
+        TRY(check_catch_label(L, t, ft ? ft->nparams : 0, ft ? ft->params : NULL, ref));
+    }
+    size_t body_at = L->r.pos;
+    TRY(retype_top(L, np, p));
+    materialize_all(L);
+    barrier(L);
+    bool was_live = live(L);
+    uint32_t first = L->m->ncatches;
+    if (was_live && n) {
+        e16(L, OPC_BR);
+        uint32_t skip = pos(L);
+        e32(L, NO_FIX);
+        L->r.pos = clauses_at;
+        for (uint32_t i = 0; i < n; i++) {
+            uint8_t kind;
+            uint32_t x = 0;
+            const weft_functype *ft = NULL;
+            TRY(wr_byte(&L->r, &kind));
+            if (kind <= WM_CATCH_REF)
+                TRY(read_tag(L, &ft, &x));
+            wl_ctrl *t = NULL;
+            TRY(get_label(L, &t));
+            weft_module *m = L->m;
+            if (!grow_eh(L, (void **)&m->catches, m->ncatches, &m->catches_cap, sizeof *m->catches))
+                return wu_error(L->err, WEFT_NOMEM, L->op_at, "out of memory");
+            wm_catch *k = &m->catches[m->ncatches++];
+            memset(k, 0, sizeof *k);
+            k->kind = kind;
+            k->tag = x;
+            k->dst = t->home;
+            k->pad = pos(L);
+            /* the unwinder writes the label's values there: keep them
+             * inside the frame */
+            if ((uint32_t)t->home + label_arity(t) > L->max_slot)
+                L->max_slot = (uint32_t)t->home + label_arity(t);
+            if (t->kind == C_FUNC) {
+                uint32_t nv = label_arity(t);
+                for (uint32_t v = 0; v < nv; v++)
+                    emit_mov(L, v, (uint32_t)t->home + v);
+                e16(L, OPC_RETURN);
+            } else {
+                e16(L, OPC_BR);
+                emit_rel_to(L, t);
+            }
+            barrier(L);
+        }
+        patch_chain(L, skip, pos(L));
+    }
+    L->r.pos = body_at;
+    TRY(push_ctrl(L, C_BLOCK, np, p, nr, r, single));
+    wl_ctrl *c = &L->ctrls[L->nctrls - 1];
+    c->is_try = was_live && n;
+    c->try_start = pos(L);
+    c->first_catch = first;
+    c->ncatches = L->m->ncatches - first;
+    return WEFT_OK;
+}
+
+static weft_status record_handler(wl_ctx *L, const wl_ctrl *c)
+{
+    weft_module *m = L->m;
+    if (pos(L) == c->try_start || L->oom)
+        return WEFT_OK;
+    if (!grow_eh(L, (void **)&m->handlers, m->nhandlers, &m->handlers_cap, sizeof *m->handlers))
+        return wu_error(L->err, WEFT_NOMEM, L->op_at, "out of memory");
+    wm_handler *h = &m->handlers[m->nhandlers++];
+    h->start = c->try_start;
+    h->end = pos(L);
+    h->first_catch = c->first_catch;
+    h->ncatches = c->ncatches;
+    return WEFT_OK;
 }
 
 /* ---------------- locals ---------------- */
@@ -1576,6 +1780,9 @@ static weft_status lower_body(wl_ctx *L)
                 emit_return(L);
             set_unreachable(L);
             break;
+        case 0x08: TRY(op_throw(L)); break;
+        case 0x0A: TRY(op_throw_ref(L)); break;
+        case 0x1F: TRY(op_try_table(L)); break;
         case 0x10: TRY(op_call(L, false)); break;
         case 0x11: TRY(op_call_indirect(L, false)); break;
         case 0x12: TRY(op_call(L, true)); break;
@@ -1604,6 +1811,11 @@ static weft_status lower_body(wl_ctx *L)
                 case 0x7C: t = WEFT_F64; break;
                 case 0x70: t = WEFT_FUNCREF; break;
                 case 0x6F: t = WEFT_EXTERNREF; break;
+                case 0x69:
+                    if (!LL->exceptions)
+                        return wu_error(LL->err, WEFT_MALFORMED, vat, "malformed value type");
+                    t = WEFT_EXNREF;
+                    break;
                 case 0x7B:
                     return wu_error(LL->err, WEFT_UNSUPPORTED, vat, "v128 is not supported");
                 default:
@@ -1774,6 +1986,7 @@ static weft_status lower_body(wl_ctx *L)
             uint8_t rt;
             if (t == 0x70) rt = WEFT_FUNCREF;
             else if (t == 0x6F) rt = WEFT_EXTERNREF;
+            else if (t == 0x69 && L->exceptions) rt = WEFT_EXNREF;
             else return wu_error(L->err, WEFT_MALFORMED, at, "malformed reference type");
             TRY(push_const(L, rt, 0));
             break;
@@ -1836,6 +2049,7 @@ weft_status wl_lower_function(weft_module *m, uint32_t funcidx,
     L->has_datacount = has_datacount;
     L->datacount = datacount;
     L->multi_memory = (m->engine->cfg.features & WEFT_FEATURE_MULTI_MEMORY) != 0;
+    L->exceptions = (m->engine->cfg.features & WEFT_FEATURE_EXCEPTIONS) != 0;
     L->r.bytes = bytes;
     L->r.pos = body_start;
     L->r.end = body_end;
@@ -1898,6 +2112,13 @@ weft_status wl_lower_function(weft_module *m, uint32_t funcidx,
         case 0x7C: t = WEFT_F64; break;
         case 0x70: t = WEFT_FUNCREF; break;
         case 0x6F: t = WEFT_EXTERNREF; break;
+        case 0x69:
+            if (!L->exceptions) {
+                st = wu_error(err, WEFT_MALFORMED, at, "malformed value type 0x%x", b2);
+                goto done;
+            }
+            t = WEFT_EXNREF;
+            break;
         case 0x7B:
             st = wu_error(err, WEFT_UNSUPPORTED, at, "v128 is not supported");
             goto done;
@@ -2011,6 +2232,8 @@ weft_status wl_const_expr(const weft_module *m, const uint8_t *bytes,
             TRY(wr_byte(&r, &t));
             if (t == 0x70) push_t = WEFT_FUNCREF;
             else if (t == 0x6F) push_t = WEFT_EXTERNREF;
+            else if (t == 0x69 && (m->engine->cfg.features & WEFT_FEATURE_EXCEPTIONS))
+                push_t = WEFT_EXNREF;
             else return wu_error(err, WEFT_MALFORMED, at, "malformed reference type");
             break;
         }

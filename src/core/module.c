@@ -18,6 +18,9 @@ void weft_module_delete(weft_module *m)
     wu_free(e, m->tables, 0);
     wu_free(e, m->mems, 0);
     wu_free(e, m->globals, 0);
+    wu_free(e, m->tags, 0);
+    wu_free(e, m->handlers, 0);
+    wu_free(e, m->catches, 0);
     wu_free(e, m->exports, 0);
     /* a module whose loading failed part-way has counts without arrays */
     for (uint32_t i = 0; m->elems && i < m->nelems; i++)
@@ -56,6 +59,9 @@ void wm_externtype(const weft_module *m, uint8_t kind, uint32_t index,
     case WEFT_EXTERN_GLOBAL:
         out->global.type = (weft_valkind)m->globals[index].type;
         out->global.mutable_ = m->globals[index].mutable_;
+        break;
+    case WEFT_EXTERN_TAG:
+        out->func = m->types[m->tags[index].type];
         break;
     }
 }

@@ -78,6 +78,27 @@ typedef struct wm_global {
 
 enum { WM_SEG_ACTIVE, WM_SEG_PASSIVE, WM_SEG_DECLARATIVE };
 
+typedef struct wm_tag {
+    uint32_t type;          /* canonical type index; no results */
+} wm_tag;
+
+/* Exception handlers: one per try_table, in the order their try_tables end
+ * (so an inner one comes before the outer ones that contain it). A throw at
+ * code position p (a suspended caller: its return address - 1) is handled
+ * by the first handler with start <= p < end whose clause matches. */
+enum { WM_CATCH, WM_CATCH_REF, WM_CATCH_ALL, WM_CATCH_ALL_REF };
+typedef struct wm_handler {
+    uint32_t start, end;    /* code range, in units of the code buffer */
+    uint32_t first_catch, ncatches;  /* in the module's catches[] */
+} wm_handler;
+
+typedef struct wm_catch {
+    uint8_t kind;           /* WM_CATCH... */
+    uint16_t dst;           /* first slot of the label's values */
+    uint32_t tag;           /* tag index (CATCH, CATCH_REF) */
+    uint32_t pad;           /* landing pad: code position to continue at */
+} wm_catch;
+
 typedef struct wm_elem {
     uint8_t mode;
     uint8_t type;           /* element reference type */
@@ -116,6 +137,13 @@ struct weft_module {
     wm_memory *mems;
     uint32_t nglobals, nimported_globals;
     wm_global *globals;
+    uint32_t ntags, nimported_tags;
+    wm_tag *tags;
+
+    uint32_t nhandlers, ncatches;
+    wm_handler *handlers;
+    wm_catch *catches;
+    uint32_t handlers_cap, catches_cap;  /* while lowering */
 
     uint32_t nexports;
     wm_export *exports;
@@ -174,7 +202,7 @@ weft_status wr_byte(wr_reader *r, uint8_t *out);
 weft_status wr_fixed(wr_reader *r, void *out, size_t n);
 weft_status wr_eof(wr_reader *r);
 
-static inline bool wm_is_ref(uint8_t t) { return t == WEFT_FUNCREF || t == WEFT_EXTERNREF; }
+static inline bool wm_is_ref(uint8_t t) { return t == WEFT_FUNCREF || t == WEFT_EXTERNREF || t == WEFT_EXNREF; }
 static inline uint32_t wm_slots_of(uint8_t t) { return t == WEFT_V128 ? 2u : 1u; }
 
 #endif

@@ -244,14 +244,14 @@ const char *weft_trap_message(weft_trap_kind k)
 const char *weft_valkind_name(weft_valkind k)
 {
     static const char *const n[] = {"i32", "i64", "f32", "f64", "v128",
-                                    "funcref", "externref"};
-    return (unsigned)k < 7 ? n[k] : "?";
+                                    "funcref", "externref", "exnref"};
+    return (unsigned)k < 8 ? n[k] : "?";
 }
 
 const char *weft_externkind_name(weft_externkind k)
 {
-    static const char *const n[] = {"func", "table", "memory", "global"};
-    return (unsigned)k < 4 ? n[k] : "?";
+    static const char *const n[] = {"func", "table", "memory", "global", "tag"};
+    return (unsigned)k < 5 ? n[k] : "?";
 }
 
 void weft_config_default(weft_config *cfg)

@@ -505,7 +505,8 @@ weft_status weft_component_from_image(weft_engine *engine, const uint8_t *img, s
                 d->args[j].name = gstr(&r);
                 d->args[j].space = (uint8_t)g32(&r);
                 d->args[j].idx = g32(&r);
-                if (d->args[j].space >= WC_IS_COUNT)
+                if (d->args[j].space >= WC_IS_COUNT ||
+                    (d->op == WC_D_CORE_EXPORTS && d->args[j].space > WC_IS_CORE_TAG))
                     r.bad = true;
             }
             k->ndefs = i + 1;

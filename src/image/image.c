@@ -16,6 +16,7 @@
 enum {
     SEC_INFO = 1, SEC_VALTYPES, SEC_TYPES, SEC_IMPORTS, SEC_FUNCS, SEC_TABLES, SEC_MEMS,
     SEC_GLOBALS, SEC_EXPORTS, SEC_ELEMS, SEC_ELEM_ITEMS, SEC_DATAS, SEC_CODE, SEC_POOL,
+    SEC_TAGS, SEC_HANDLERS, SEC_CATCHES,
     SEC_COUNT_
 };
 
@@ -260,6 +261,8 @@ weft_status weft_module_serialize(const weft_module *m, uint8_t **out, size_t *l
             put32(&b, m->nexports); put32(&b, m->start); put32(&b, m->nelems);
             put32(&b, m->ndatas); put32(&b, m->code_len); put32(&b, m->pool_len);
             put32(&b, nelem_items);
+            put32(&b, m->ntags); put32(&b, m->nimported_tags);
+            put32(&b, m->nhandlers); put32(&b, m->ncatches);
             break;
         case SEC_VALTYPES:
             for (uint32_t i = 0; i < m->nvaltypes; i++)
@@ -350,6 +353,24 @@ weft_status weft_module_serialize(const weft_module *m, uint8_t **out, size_t *l
             break;
         case SEC_POOL:
             put(&b, m->pool, m->pool_len);
+            break;
+        case SEC_TAGS:
+            for (uint32_t i = 0; i < m->ntags; i++)
+                put32(&b, m->tags[i].type);
+            break;
+        case SEC_HANDLERS:
+            for (uint32_t i = 0; i < m->nhandlers; i++) {
+                const wm_handler *h = &m->handlers[i];
+                put32(&b, h->start); put32(&b, h->end);
+                put32(&b, h->first_catch); put32(&b, h->ncatches);
+            }
+            break;
+        case SEC_CATCHES:
+            for (uint32_t i = 0; i < m->ncatches; i++) {
+                const wm_catch *k = &m->catches[i];
+                put32(&b, k->kind | (uint32_t)k->dst << 16);
+                put32(&b, k->tag); put32(&b, k->pad);
+            }
             break;
         }
         img_section(&b, sec, start[sec]);
@@ -529,6 +550,56 @@ weft_status img_check(const weft_engine *engine, const uint8_t *img, size_t len,
     return WEFT_OK;
 }
 
+/* Reads the handler and catch sections into m and checks them: every
+ * handler lies within one function, its clauses are in the catch table,
+ * their tags exist, their pads lie in that function and the values the
+ * unwinder writes fit in its frame. */
+static bool load_handlers(weft_module *m, const uint8_t *hs, const uint8_t *cs)
+{
+    for (uint32_t i = 0; i < m->ncatches; i++) {
+        const uint8_t *r = cs + (size_t)i * 12;
+        wm_catch *k = &m->catches[i];
+        uint32_t kd = rd32(r);
+        k->kind = (uint8_t)kd;
+        k->dst = (uint16_t)(kd >> 16);
+        k->tag = rd32(r + 4);
+        k->pad = rd32(r + 8);
+        if ((kd & 0xFF00u) || k->kind > WM_CATCH_ALL_REF ||
+            (k->kind <= WM_CATCH_REF && k->tag >= m->ntags))
+            return false;
+    }
+    for (uint32_t i = 0; i < m->nhandlers; i++) {
+        const uint8_t *r = hs + (size_t)i * 16;
+        wm_handler *h = &m->handlers[i];
+        h->start = rd32(r);
+        h->end = rd32(r + 4);
+        h->first_catch = rd32(r + 8);
+        h->ncatches = rd32(r + 12);
+        if (h->start >= h->end || (uint64_t)h->first_catch + h->ncatches > m->ncatches)
+            return false;
+        const wm_func *f = NULL;
+        for (uint32_t j = m->nimported_funcs; j < m->nfuncs && !f; j++)
+            if (h->start >= m->funcs[j].code_off &&
+                h->end <= m->funcs[j].code_off + m->funcs[j].code_len)
+                f = &m->funcs[j];
+        if (!f)
+            return false;
+        for (uint32_t j = 0; j < h->ncatches; j++) {
+            const wm_catch *k = &m->catches[h->first_catch + j];
+            uint64_t n = k->kind == WM_CATCH_REF || k->kind == WM_CATCH_ALL_REF ? 1 : 0;
+            if (k->kind <= WM_CATCH_REF) {
+                const weft_functype *ft = &m->types[m->tags[k->tag].type];
+                for (uint32_t p = 0; p < ft->nparams; p++)
+                    n += wm_slots_of((uint8_t)ft->params[p]);
+            }
+            if (k->pad < f->code_off || k->pad >= f->code_off + f->code_len ||
+                k->dst + n > f->frame_slots)
+                return false;
+        }
+    }
+    return true;
+}
+
 weft_status weft_module_from_image(weft_engine *engine, const uint8_t *img, size_t len,
                                    weft_module **out, weft_error *err)
 {
@@ -556,7 +627,7 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
             return hs;
     }
     /* counts */
-    weft_status st = want_records(&L, SEC_INFO, 18, 4, "info");
+    weft_status st = want_records(&L, SEC_INFO, 22, 4, "info");
     if (st)
         return st;
     const uint8_t *info = img + L.off[SEC_INFO];
@@ -582,6 +653,10 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
     m->code_len = rd32(info + 60);
     m->pool_len = rd32(info + 64);
     uint32_t nitems = rd32(info + 68);
+    m->ntags = rd32(info + 72);
+    m->nimported_tags = rd32(info + 76);
+    m->nhandlers = rd32(info + 80);
+    m->ncatches = rd32(info + 84);
     /* the pool and the code are used in place */
     m->pool = (uint8_t *)(uintptr_t)(img + L.off[SEC_POOL]);
     m->code = (uint16_t *)(uintptr_t)(img + L.off[SEC_CODE]);
@@ -599,10 +674,14 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
         (st = want_records(&L, SEC_ELEM_ITEMS, nitems, 4, "element item")) ||
         (st = want_records(&L, SEC_DATAS, m->ndatas, 24, "data")) ||
         (st = want_records(&L, SEC_CODE, m->code_len, 2, "code")) ||
-        (st = want_records(&L, SEC_POOL, m->pool_len, 1, "pool")))
+        (st = want_records(&L, SEC_POOL, m->pool_len, 1, "pool")) ||
+        (st = want_records(&L, SEC_TAGS, m->ntags, 4, "tag")) ||
+        (st = want_records(&L, SEC_HANDLERS, m->nhandlers, 16, "handler")) ||
+        (st = want_records(&L, SEC_CATCHES, m->ncatches, 12, "catch")))
         goto fail;
     if (m->nimported_funcs > m->nfuncs || m->nimported_tables > m->ntables ||
         m->nimported_mems > m->nmems || m->nimported_globals > m->nglobals ||
+        m->nimported_tags > m->ntags ||
         (m->start != UINT32_MAX && m->start >= m->nfuncs)) {
         bad = "index space counts";
         goto bad;
@@ -616,7 +695,7 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
         goto nomem;
     for (uint32_t i = 0; i < m->nvaltypes; i++) {
         uint8_t v = img[L.off[SEC_VALTYPES] + i];
-        if (v > WEFT_EXTERNREF) {
+        if (v > WEFT_EXNREF || v == WEFT_V128) {
             bad = "value type";
             goto bad;
         }
@@ -645,12 +724,22 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
     m->exports = WU_NEW_ARRAY(engine, wm_export, m->nexports + 1);
     m->elems = WU_NEW_ARRAY(engine, wm_elem, m->nelems + 1);
     m->datas = WU_NEW_ARRAY(engine, wm_data, m->ndatas + 1);
+    m->tags = WU_NEW_ARRAY(engine, wm_tag, m->ntags + 1);
+    m->handlers = WU_NEW_ARRAY(engine, wm_handler, m->nhandlers + 1);
+    m->catches = WU_NEW_ARRAY(engine, wm_catch, m->ncatches + 1);
     if (!m->funcs || !m->tables || !m->mems || !m->globals || !m->imports || !m->exports ||
-        !m->elems || !m->datas)
+        !m->elems || !m->datas || !m->tags || !m->handlers || !m->catches)
         goto nomem;
     marks = wu_alloc_raw(engine, (size_t)m->code_len + 1);
     if (!marks)
         goto nomem;
+    for (uint32_t i = 0; i < m->ntags; i++) {
+        m->tags[i].type = rd32(img + L.off[SEC_TAGS] + (size_t)i * 4);
+        if (m->tags[i].type >= m->ntypes || m->types[m->tags[i].type].nresults) {
+            bad = "tag";
+            goto bad;
+        }
+    }
     for (uint32_t i = 0; i < m->nfuncs; i++) {
         const uint8_t *r = img + L.off[SEC_FUNCS] + i * 20;
         wm_func *f = &m->funcs[i];
@@ -730,7 +819,7 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
             goto bad;
         }
     }
-    uint32_t nimp[4] = {0, 0, 0, 0};
+    uint32_t nimp[5] = {0, 0, 0, 0, 0};
     for (uint32_t i = 0; i < m->nimports; i++) {
         const uint8_t *r = img + L.off[SEC_IMPORTS] + i * 24;
         wm_import *im = &m->imports[i];
@@ -738,9 +827,9 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
         im->kind = (uint8_t)rd32(r + 16);
         im->index = rd32(r + 20);
         uint32_t limit = im->kind == 0 ? m->nfuncs : im->kind == 1 ? m->ntables
-                       : im->kind == 2 ? m->nmems : m->nglobals;
+                       : im->kind == 2 ? m->nmems : im->kind == 3 ? m->nglobals : m->ntags;
         /* the k-th import of a kind is that kind's index k */
-        if (!pool_name(m, mo, ml) || !pool_name(m, no, nl) || im->kind > 3 || im->index >= limit ||
+        if (!pool_name(m, mo, ml) || !pool_name(m, no, nl) || im->kind > 4 || im->index >= limit ||
             im->index != nimp[im->kind]++) {
             bad = "import";
             goto bad;
@@ -751,7 +840,8 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
         im->name_len = nl;
     }
     if (nimp[0] != m->nimported_funcs || nimp[1] != m->nimported_tables ||
-        nimp[2] != m->nimported_mems || nimp[3] != m->nimported_globals) {
+        nimp[2] != m->nimported_mems || nimp[3] != m->nimported_globals ||
+        nimp[4] != m->nimported_tags) {
         bad = "import count";
         goto bad;
     }
@@ -767,8 +857,8 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
         ex->kind = (uint8_t)rd32(r + 8);
         ex->index = rd32(r + 12);
         uint32_t limit = ex->kind == 0 ? m->nfuncs : ex->kind == 1 ? m->ntables
-                       : ex->kind == 2 ? m->nmems : m->nglobals;
-        if (!pool_name(m, no, nl) || ex->kind > 3 || ex->index >= limit) {
+                       : ex->kind == 2 ? m->nmems : ex->kind == 3 ? m->nglobals : m->ntags;
+        if (!pool_name(m, no, nl) || ex->kind > 4 || ex->index >= limit) {
             bad = "export";
             goto bad;
         }
@@ -824,6 +914,10 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
             bad = "data segment";
             goto bad;
         }
+    }
+    if (!load_handlers(m, img + L.off[SEC_HANDLERS], img + L.off[SEC_CATCHES])) {
+        bad = "exception handler table";
+        goto bad;
     }
     wu_free(engine, marks, 0);
     m->from_image = true;

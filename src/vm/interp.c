@@ -87,6 +87,7 @@ static weft_val slot_to_val(weft_valkind k, const wv_slot *s)
     case WEFT_F64: v.of.f64_bits = s->i64; break;
     case WEFT_FUNCREF: v.of.funcref = (weft_func *)(uintptr_t)s->i64; break;
     case WEFT_EXTERNREF: v.of.externref = (void *)(uintptr_t)s->i64; break;
+    case WEFT_EXNREF: v.of.exnref = (void *)(uintptr_t)s->i64; break;
     case WEFT_V128: memcpy(v.of.v128, s, 16); break;
     }
     return v;
@@ -101,6 +102,7 @@ static void val_to_slot(const weft_val *v, wv_slot *s)
     case WEFT_F64: s->i64 = v->of.f64_bits; break;
     case WEFT_FUNCREF: s->i64 = (uint64_t)(uintptr_t)v->of.funcref; break;
     case WEFT_EXTERNREF: s->i64 = (uint64_t)(uintptr_t)v->of.externref; break;
+    case WEFT_EXNREF: s->i64 = (uint64_t)(uintptr_t)v->of.exnref; break;
     case WEFT_V128: memcpy(s, v->of.v128, 16); break;
     }
 }
@@ -151,7 +153,7 @@ weft_trap_kind wv_call_host(weft_store *st, weft_func *f, weft_instance *caller,
     if (k == WEFT_TRAP_NONE) {
         si = 0;
         for (uint32_t i = 0; i < ft->nresults; i++) {
-            if (out[i].kind != ft->results[i]) {
+            if (out[i].kind != ft->results[i] || !wv_exnref_ok(st, &out[i])) {
                 wv_set_trap_msg(st, "host function returned a value of the wrong type");
                 k = WEFT_TRAP_HOST;
                 break;
@@ -163,6 +165,36 @@ weft_trap_kind wv_call_host(weft_store *st, weft_func *f, weft_instance *caller,
     if (buf != small)
         WU_FREE_ARRAY(st->engine, buf, (size_t)n * 2);
     return k;
+}
+
+/* The clause of the innermost handler of inst's module covering code
+ * position at that catches an exception of tag, or NULL. */
+static const wm_catch *wv_find_catch(const weft_instance *inst, uint32_t at,
+                                     const weft_tag *tag)
+{
+    const weft_module *m = inst->module;
+    for (uint32_t i = 0; i < m->nhandlers; i++) {
+        const wm_handler *h = &m->handlers[i];
+        if (at < h->start || at >= h->end)
+            continue;
+        for (uint32_t j = 0; j < h->ncatches; j++) {
+            const wm_catch *k = &m->catches[h->first_catch + j];
+            if (k->kind >= WM_CATCH_ALL || inst->tags[k->tag] == tag)
+                return k;
+        }
+    }
+    return NULL;
+}
+
+/* An exception caught without a reference ever made to it is garbage; free it now
+ * when it is the store's newest object (the common case of a throw caught
+ * by a plain catch), otherwise the store frees it with everything else. */
+static void wv_exn_release(weft_store *st, wv_exn *x)
+{
+    if (!x->referenced && st->objs == &x->hdr) {
+        st->objs = x->hdr.next;
+        wu_free(st->engine, x, x->hdr.size);
+    }
 }
 
 /* Bounds check for a range [a, a+n) within size (all 64-bit, no overflow). */
@@ -196,6 +228,7 @@ weft_trap_kind wv_run(weft_store *st, const uint16_t *ip, wv_slot *fp,
     weft_trap_kind trap = WEFT_TRAP_NONE;
     weft_func *f;
     wv_slot *nfp;
+    wv_exn *exn;
     LOAD_MEM();
     (void)fuel;
 
@@ -651,6 +684,60 @@ do_tail_call:
         ip += 3;
         NEXT();
     }
+
+    /* exception handling */
+    CASE(THROW) {
+        /* a throw costs fuel like a call: a handler can branch back to a
+         * loop without taking a backward branch */
+        CHARGE();
+        weft_tag *tag = inst->tags[U32(1)];
+        wv_exn *x = wv_exn_new(st, tag, &S(3));
+        if (WU_UNLIKELY(!x)) {
+            wv_set_trap_msg(st, "out of memory allocating an exception");
+            TRAP(WEFT_TRAP_HOST);
+        }
+        exn = x;
+        goto do_throw;
+    }
+    CASE(THROW_REF) {
+        CHARGE();
+        exn = (wv_exn *)(uintptr_t)S(1).i64;
+        if (WU_UNLIKELY(!exn))
+            TRAP(WEFT_TRAP_NULL_REF);
+        goto do_throw;
+    }
+do_throw: {
+    /* Unwind to the innermost handler with a matching clause. The frame
+     * that threw is looked up at its THROW; a suspended caller at its
+     * return address - 1, which lies inside its call instruction. */
+    const uint16_t *at = ip;
+    for (;;) {
+        const weft_module *m = inst->module;
+        const wm_catch *k = wv_find_catch(inst, (uint32_t)(at - m->code), exn->tag);
+        if (k) {
+            wv_slot *d = fp + k->dst;
+            uint32_t n = k->kind <= WM_CATCH_REF ? exn->nslots : 0;  /* payload kept */
+            memcpy(d, exn->payload, n * sizeof(wv_slot));
+            if (k->kind == WM_CATCH_REF || k->kind == WM_CATCH_ALL_REF) {
+                exn->referenced = true;
+                d[n].i64 = (uint64_t)(uintptr_t)exn;
+            } else {
+                wv_exn_release(st, exn);
+            }
+            ip = m->code + k->pad;
+            LOAD_MEM();
+            NEXT();
+        }
+        frame_top--;
+        if (frame_top < base || !frame_top->ret_ip) {
+            wv_set_trap_msg(st, "uncaught exception");
+            TRAP(WEFT_TRAP_UNCAUGHT_EXCEPTION);
+        }
+        at = frame_top->ret_ip - 1;
+        fp = frame_top->fp;
+        inst = frame_top->inst;
+    }
+}
 
     /* fused forms; shift counts are below 32 (masked by lowering) */
     CASE(I32_ADD_SHL) {

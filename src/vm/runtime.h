@@ -62,6 +62,32 @@ struct weft_global {
     wv_slot val[2];
 };
 
+/* An exception tag: an identity with a payload type. */
+struct weft_tag {
+    wv_obj hdr;
+    weft_functype type;           /* params only; arrays in params_own */
+    weft_valkind *params_own;
+    uint32_t nslots;              /* payload slots */
+};
+
+/* A thrown exception (the target of an exnref): its tag and payload. Owned
+ * by the store like every other object. */
+typedef struct wv_exn {
+    wv_obj hdr;
+    weft_tag *tag;
+    uint32_t nslots;
+    bool referenced;              /* caught as an exnref at some point */
+    wv_slot payload[];
+} wv_exn;
+
+/* Object kinds in wv_obj.kind that need telling apart. */
+enum { WV_OBJ_OTHER = 0, WV_OBJ_EXN = 1 };
+
+weft_tag *wv_tag_new(weft_store *st, const weft_functype *ft);
+/* True unless v is a non-null exnref that is not an exception of st (a
+ * value from the host is checked before wasm may throw it). */
+bool wv_exnref_ok(const weft_store *st, const weft_val *v);
+
 struct weft_instance {
     wv_obj hdr;
     weft_store *store;
@@ -70,6 +96,7 @@ struct weft_instance {
     weft_table **tables;
     weft_memory **mems;
     weft_global **globals;
+    weft_tag **tags;
     weft_memory *mem0;
     uint8_t *data_dropped;
     uint64_t **elem_refs;     /* evaluated element segments */
@@ -138,5 +165,9 @@ int64_t wv_memory_grow(weft_memory *m, uint64_t delta);
 int64_t wv_table_grow(weft_store *st, weft_table *t, uint64_t delta, uint64_t init);
 
 void wv_set_trap_msg(weft_store *st, const char *msg);
+
+/* A new exception of tag with nslots payload slots copied from payload;
+ * NULL when out of memory. */
+wv_exn *wv_exn_new(weft_store *st, weft_tag *tag, const wv_slot *payload);
 
 #endif

@@ -380,15 +380,86 @@ static void val_to_global(weft_global *g, const weft_val *v)
     case WEFT_I64: g->val[0].i64 = (uint64_t)v->of.i64; break;
     case WEFT_F64: g->val[0].i64 = v->of.f64_bits; break;
     case WEFT_FUNCREF:
+    case WEFT_EXNREF:
     case WEFT_EXTERNREF: g->val[0].i64 = ref_bits(v); break;
     case WEFT_V128: memcpy(g->val, v->of.v128, 16); break;
     }
 }
 
+/* ---------------------------------------------------------------- */
+/* Tags and exceptions                                               */
+/* ---------------------------------------------------------------- */
+
+bool wv_exnref_ok(const weft_store *st, const weft_val *v)
+{
+    if (v->kind != WEFT_EXNREF || !v->of.exnref)
+        return true;
+    for (const wv_obj *o = st->objs; o; o = o->next)
+        if (o == v->of.exnref)
+            return o->kind == WV_OBJ_EXN;
+    return false;
+}
+
+static void tag_cleanup(weft_store *st, wv_obj *o)
+{
+    weft_tag *t = (weft_tag *)o;
+    WU_FREE_ARRAY(st->engine, t->params_own, t->type.nparams);
+}
+
+weft_tag *wv_tag_new(weft_store *st, const weft_functype *ft)
+{
+    weft_tag *t = new_obj(st, sizeof *t, WV_OBJ_OTHER, tag_cleanup);
+    if (!t)
+        return NULL;
+    t->params_own = WU_NEW_ARRAY(st->engine, weft_valkind, ft->nparams + 1);
+    if (!t->params_own)
+        return NULL;  /* the store frees the object */
+    if (ft->nparams)
+        memcpy(t->params_own, ft->params, ft->nparams * sizeof *ft->params);
+    t->type.nparams = ft->nparams;
+    t->type.params = t->params_own;
+    t->type.nresults = 0;
+    t->type.results = t->params_own;  /* none; non-NULL for memcmp */
+    for (uint32_t i = 0; i < ft->nparams; i++)
+        t->nslots += wm_slots_of((uint8_t)ft->params[i]);
+    return t;
+}
+
+weft_tag *weft_tag_new(weft_store *st, const weft_valkind *params, uint32_t nparams)
+{
+    if (!st || (nparams && !params))
+        return NULL;
+    for (uint32_t i = 0; i < nparams; i++)
+        if ((unsigned)params[i] > WEFT_EXNREF || params[i] == WEFT_V128)
+            return NULL;
+    weft_functype ft = {nparams, 0, params, NULL};
+    return wv_tag_new(st, &ft);
+}
+
+void weft_tag_type(const weft_tag *t, weft_externtype *out)
+{
+    memset(out, 0, sizeof *out);
+    out->kind = WEFT_EXTERN_TAG;
+    out->func = t->type;
+}
+
+wv_exn *wv_exn_new(weft_store *st, weft_tag *tag, const wv_slot *payload)
+{
+    size_t size = sizeof(wv_exn) + (size_t)tag->nslots * sizeof(wv_slot);
+    wv_exn *x = new_obj(st, size, WV_OBJ_EXN, NULL);
+    if (!x)
+        return NULL;
+    x->tag = tag;
+    x->nslots = tag->nslots;
+    if (tag->nslots)
+        memcpy(x->payload, payload, tag->nslots * sizeof(wv_slot));
+    return x;
+}
+
 weft_global *weft_global_new(weft_store *st, weft_valkind type, bool mutable_,
                              weft_val init)
 {
-    if (init.kind != type)
+    if (init.kind != type || !wv_exnref_ok(st, &init))
         return NULL;
     weft_global *g = new_obj(st, sizeof *g, 0, NULL);
     if (!g)
@@ -411,6 +482,7 @@ weft_val weft_global_get(const weft_global *g)
     case WEFT_F64: v.of.f64_bits = g->val[0].i64; break;
     case WEFT_FUNCREF: v.of.funcref = (weft_func *)(uintptr_t)g->val[0].i64; break;
     case WEFT_EXTERNREF: v.of.externref = (void *)(uintptr_t)g->val[0].i64; break;
+    case WEFT_EXNREF: v.of.exnref = (void *)(uintptr_t)g->val[0].i64; break;
     case WEFT_V128: memcpy(v.of.v128, g->val, 16); break;
     }
     return v;
@@ -418,7 +490,9 @@ weft_val weft_global_get(const weft_global *g)
 
 bool weft_global_set(weft_global *g, weft_val v)
 {
-    if (!g->mutable_ || v.kind != (weft_valkind)g->type)
+    /* a global does not know its store: only a null exnref can be set */
+    if (!g->mutable_ || v.kind != (weft_valkind)g->type ||
+        (v.kind == WEFT_EXNREF && v.of.exnref))
         return false;
     val_to_global(g, &v);
     return true;
@@ -469,6 +543,9 @@ bool weft_extern_matches(const weft_extern *ext, const weft_externtype *want)
         const weft_global *g = ext->of.global;
         return g && g->type == want->global.type && g->mutable_ == want->global.mutable_;
     }
+    case WEFT_EXTERN_TAG:
+        /* tag types match exactly (no subtyping among these value types) */
+        return ext->of.tag && wv_functype_eq(&ext->of.tag->type, &want->func);
     }
     return false;
 }
@@ -508,6 +585,11 @@ size_t wv_format_externtype(char *buf, size_t cap, const weft_externtype *t)
     case WEFT_EXTERN_GLOBAL:
         return wu_fmt(buf, cap, "global %s%s", t->global.mutable_ ? "mut " : "",
                       weft_valkind_name(t->global.type));
+    case WEFT_EXTERN_TAG:
+        k = wu_fmt(buf, cap, "tag ");
+        if (k < cap)
+            k += fmt_valtypes(buf + k, cap - k, t->func.nparams, t->func.params);
+        return k;
     }
     const weft_limits *l = t->kind == WEFT_EXTERN_TABLE ? &t->table.limits : &t->memory.limits;
     if (l->has_max && k < cap)
@@ -526,6 +608,7 @@ static void extern_type_of(const weft_extern *ext, weft_externtype *out)
     case WEFT_EXTERN_TABLE: weft_table_type(ext->of.table, out); break;
     case WEFT_EXTERN_MEMORY: weft_memory_type(ext->of.memory, out); break;
     case WEFT_EXTERN_GLOBAL: weft_global_type(ext->of.global, out); break;
+    case WEFT_EXTERN_TAG: weft_tag_type(ext->of.tag, out); break;
     }
 }
 
@@ -543,6 +626,7 @@ static void instance_cleanup(weft_store *st, wv_obj *o)
     WU_FREE_ARRAY(e, in->tables, m->ntables);
     WU_FREE_ARRAY(e, in->mems, m->nmems);
     WU_FREE_ARRAY(e, in->globals, m->nglobals);
+    WU_FREE_ARRAY(e, in->tags, m->ntags);
     WU_FREE_ARRAY(e, in->data_dropped, m->ndatas);
     if (in->elem_refs)
         for (uint32_t i = 0; i < m->nelems; i++)
@@ -620,7 +704,7 @@ weft_status weft_instance_new(weft_store *st, const weft_module *m,
         if (!weft_extern_matches(&imports[i], &want)) {
             char wbuf[96], gbuf[96];
             wv_format_externtype(wbuf, sizeof wbuf, &want);
-            if (imports[i].kind <= WEFT_EXTERN_GLOBAL && imports[i].of.func) {
+            if (imports[i].kind <= WEFT_EXTERN_TAG && imports[i].of.func) {
                 weft_externtype got;
                 extern_type_of(&imports[i], &got);
                 wv_format_externtype(gbuf, sizeof gbuf, &got);
@@ -643,10 +727,11 @@ weft_status weft_instance_new(weft_store *st, const weft_module *m,
     in->tables = WU_NEW_ARRAY(e, weft_table *, m->ntables);
     in->mems = WU_NEW_ARRAY(e, weft_memory *, m->nmems);
     in->globals = WU_NEW_ARRAY(e, weft_global *, m->nglobals);
+    in->tags = WU_NEW_ARRAY(e, weft_tag *, m->ntags);
     in->data_dropped = WU_NEW_ARRAY(e, uint8_t, m->ndatas);
     in->elem_refs = WU_NEW_ARRAY(e, uint64_t *, m->nelems);
     in->elem_sizes = WU_NEW_ARRAY(e, uint32_t, m->nelems);
-    if (!in->funcs || !in->tables || !in->mems || !in->globals ||
+    if (!in->funcs || !in->tables || !in->mems || !in->globals || !in->tags ||
         !in->data_dropped || !in->elem_refs || !in->elem_sizes)
         return wu_error(err, WEFT_NOMEM, WEFT_NO_OFFSET, "out of memory");
 
@@ -657,7 +742,14 @@ weft_status weft_instance_new(weft_store *st, const weft_module *m,
         case WEFT_EXTERN_TABLE: in->tables[im->index] = imports[i].of.table; break;
         case WEFT_EXTERN_MEMORY: in->mems[im->index] = imports[i].of.memory; break;
         case WEFT_EXTERN_GLOBAL: in->globals[im->index] = imports[i].of.global; break;
+        case WEFT_EXTERN_TAG: in->tags[im->index] = imports[i].of.tag; break;
         }
+    }
+    /* tags are generative: each instantiation defines new ones */
+    for (uint32_t i = m->nimported_tags; i < m->ntags; i++) {
+        in->tags[i] = wv_tag_new(st, &m->types[m->tags[i].type]);
+        if (!in->tags[i] || !in->tags[i]->params_own)
+            return wu_error(err, WEFT_NOMEM, WEFT_NO_OFFSET, "out of memory");
     }
     for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
         const wm_func *df = &m->funcs[i];
@@ -792,6 +884,7 @@ bool weft_instance_export_nth(const weft_instance *in, uint32_t i,
     case WEFT_EXTERN_TABLE: out->of.table = in->tables[ex->index]; break;
     case WEFT_EXTERN_MEMORY: out->of.memory = in->mems[ex->index]; break;
     case WEFT_EXTERN_GLOBAL: out->of.global = in->globals[ex->index]; break;
+    case WEFT_EXTERN_TAG: out->of.tag = in->tags[ex->index]; break;
     }
     return true;
 }
@@ -868,6 +961,7 @@ static void read_results(const weft_functype *ft, const wv_slot *base, weft_val 
         case WEFT_F64: v->of.f64_bits = s->i64; break;
         case WEFT_FUNCREF: v->of.funcref = (weft_func *)(uintptr_t)s->i64; break;
         case WEFT_EXTERNREF: v->of.externref = (void *)(uintptr_t)s->i64; break;
+        case WEFT_EXNREF: v->of.exnref = (void *)(uintptr_t)s->i64; break;
         case WEFT_V128: memcpy(v->of.v128, s, 16); break;
         }
         si += wm_slots_of((uint8_t)v->kind);
@@ -925,6 +1019,7 @@ static weft_status run_func(weft_store *st, weft_func *f, const weft_val *args,
         case WEFT_I64: s->i64 = (uint64_t)v->of.i64; break;
         case WEFT_F64: s->i64 = v->of.f64_bits; break;
         case WEFT_FUNCREF:
+        case WEFT_EXNREF:
         case WEFT_EXTERNREF: s->i64 = ref_bits(v); break;
         case WEFT_V128: memcpy(s, v->of.v128, 16); break;
         }
@@ -968,12 +1063,16 @@ weft_status weft_func_call(weft_store *st, weft_func *f, const weft_val *args,
                         "function takes %u arguments and returns %u results; "
                         "called with %zu arguments and room for %zu results",
                         ft->nparams, ft->nresults, nargs, nresults);
-    for (uint32_t i = 0; i < ft->nparams; i++)
+    for (uint32_t i = 0; i < ft->nparams; i++) {
         if (args[i].kind != ft->params[i])
             return wu_error(err, WEFT_ARG, WEFT_NO_OFFSET,
                             "argument %u is %s, the function expects %s", i,
                             weft_valkind_name(args[i].kind),
                             weft_valkind_name(ft->params[i]));
+        if (!wv_exnref_ok(st, &args[i]))
+            return wu_error(err, WEFT_ARG, WEFT_NO_OFFSET,
+                            "argument %u is not an exception of this store", i);
+    }
     return run_func(st, f, args, results, err);
 }
 

@@ -132,6 +132,7 @@ static void fuzz_record(fuzz_outcome *o, const weft_val *r, uint32_t n)
         case WEFT_V128: memcpy(o->bits[i], r[i].of.v128, 16); break;
         case WEFT_FUNCREF: o->bits[i][0] = r[i].of.funcref != NULL; break;
         case WEFT_EXTERNREF: o->bits[i][0] = r[i].of.externref != NULL; break;
+        case WEFT_EXNREF: o->bits[i][0] = r[i].of.exnref != NULL; break;
         }
         o->bits[i][1] |= (uint64_t)r[i].kind << 56;
     }

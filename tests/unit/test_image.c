@@ -430,6 +430,7 @@ static bool same_val(const weft_val *a, const weft_val *b)
     case WEFT_V128: return memcmp(a->of.v128, b->of.v128, 16) == 0;
     case WEFT_FUNCREF: return (a->of.funcref == NULL) == (b->of.funcref == NULL);
     case WEFT_EXTERNREF: return a->of.externref == b->of.externref;
+    case WEFT_EXNREF: return (a->of.exnref == NULL) == (b->of.exnref == NULL);
     }
     return false;
 }
@@ -467,7 +468,7 @@ static bool same_externtype(const weft_externtype *a, const weft_externtype *b)
     if (a->kind != b->kind)
         return false;
     switch (a->kind) {
-    case WEFT_EXTERN_FUNC:
+    case WEFT_EXTERN_FUNC: case WEFT_EXTERN_TAG:
         return a->func.nparams == b->func.nparams && a->func.nresults == b->func.nresults &&
                !memcmp(a->func.params, b->func.params, a->func.nparams * sizeof(weft_valkind)) &&
                !memcmp(a->func.results, b->func.results, a->func.nresults * sizeof(weft_valkind));
@@ -1165,7 +1166,7 @@ static void test_structure(weft_engine *e, const image *im)
     CORRUPT("start function out of range", REC(SEC_INFO, 0, 4, INFO_START * 4), 4, nfuncs, NULL);
 
     /* value and function types */
-    CORRUPT("value type 7", REC(SEC_VALTYPES, 0, 1, 0), 1, 7, "type");
+    CORRUPT("value type past the last kind", REC(SEC_VALTYPES, 0, 1, 0), 1, WEFT_EXNREF + 1, "type");
     CORRUPT("parameters past the value types", REC(SEC_TYPES, 0, REC_TYPE, 8), 4, nvaltypes,
             "type");
     CORRUPT("result count wraps", REC(SEC_TYPES, 0, REC_TYPE, 4), 4, 0xFFFFFFFFu, "type");
