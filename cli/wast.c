@@ -1345,31 +1345,11 @@ static outcome load_module(runner *r, const json *cmd, weft_module **out,
 {
     *out = NULL;
     clear_error(err);
-    const char *mtype = json_get_string(cmd, "module_type");
-    const char *file = json_get_string(cmd, "filename");
-    if (mtype && strcmp(mtype, "text") == 0)
-        return result(r, SKIP, "module in text form");
-    if (mtype && strcmp(mtype, "binary") != 0)
-        return result(r, FAIL, "bad JSON: unknown module_type \"%s\"", mtype);
-    if (!file)
-        return result(r, FAIL, "bad JSON: missing \"filename\"");
-    size_t dl = strlen(r->dir), fl = strlen(file);
-    char *path = malloc(dl + fl + 1);
-    if (!path)
-        return result(r, FAIL, "out of memory");
-    if (file[0] == '/') {
-        memcpy(path, file, fl + 1);
-    } else {
-        memcpy(path, r->dir, dl);
-        memcpy(path + dl, file, fl + 1);
-    }
     char *bytes;
     size_t len;
-    char rerr[512];
-    bool ok = read_file(path, &bytes, &len, rerr, sizeof rerr);
-    free(path);
-    if (!ok)
-        return result(r, FAIL, "%s", rerr);
+    outcome o = read_module_file(r, cmd, &bytes, &len);
+    if (o != PASS)
+        return o;
     *st = weft_module_new(r->engine, (const uint8_t *)bytes, len, out, err);
     seal_error(err);
     free(bytes);

@@ -1244,6 +1244,15 @@ static tk check_block(wc_cx *cx, uint64_t p, uint32_t align, uint64_t size)
     return OK;
 }
 
+/* realloc for a string's bytes: the block it returns must be aligned and
+ * inside memory. old_size 0 allocates. */
+static tk str_realloc(wc_cx *cx, uint32_t old, uint32_t old_size, uint32_t align,
+                      uint32_t new_size, uint32_t *out)
+{
+    TRY(call_realloc(cx, old, old_size, align, new_size, out));
+    return check_block(cx, *out, align, new_size);
+}
+
 enum { DST_UTF8, DST_UTF16, DST_LATIN1 };
 
 /* store_string_copy */
@@ -1278,9 +1287,7 @@ static tk str_to_utf8(wc_cx *cx, const srcstr *ss, uint32_t units, uint32_t wors
                       uint32_t *ptr, uint32_t *tagged)
 {
     uint32_t p;
-    TRY(allocate(cx, 1, units, &p));
-    if (!in_mem(cx, p, units))
-        return oob(cx, "string", p, units);
+    TRY(str_realloc(cx, 0, 0, 1, units, &p));
     size_t i = 0, k = 0;
     uint32_t cp = 0;
     while (i < ss->len) {
@@ -1292,15 +1299,11 @@ static tk str_to_utf8(wc_cx *cx, const srcstr *ss, uint32_t units, uint32_t wors
             continue;
         }
         /* k code points so far were ASCII: k == at */
-        TRY(call_realloc(cx, p, units, 1, worst, &p));
-        if (!in_mem(cx, p, worst))
-            return oob(cx, "string", p, worst);
+        TRY(str_realloc(cx, p, units, 1, worst, &p));
         memcpy(mem(cx)->data + p + at, ss->s + at, ss->len - at);
         uint32_t n = (uint32_t)ss->len;
         if (worst > n) {
-            TRY(call_realloc(cx, p, worst, 1, n, &p));
-            if (!in_mem(cx, p, n))
-                return oob(cx, "string", p, n);
+            TRY(str_realloc(cx, p, worst, 1, n, &p));
         }
         *ptr = p;
         *tagged = n;
@@ -1316,12 +1319,10 @@ static tk str_utf8_to_utf16(wc_cx *cx, const srcstr *ss, uint32_t units, uint32_
                             uint32_t *tagged)
 {
     uint32_t worst = 2 * units, p;
-    TRY(allocate(cx, 2, worst, &p));
-    TRY(check_block(cx, p, 2, worst));
+    TRY(str_realloc(cx, 0, 0, 2, worst, &p));
     uint32_t n = (uint32_t)put_utf16(cx, ss, 0, p);
     if (n < worst) {
-        TRY(call_realloc(cx, p, worst, 2, n, &p));
-        TRY(check_block(cx, p, 2, n));
+        TRY(str_realloc(cx, p, worst, 2, n, &p));
     }
     *ptr = p;
     *tagged = n / 2;
@@ -1333,8 +1334,7 @@ static tk str_to_latin1_or_utf16(wc_cx *cx, const srcstr *ss, uint32_t units, ui
                                  uint32_t *tagged)
 {
     uint32_t p;
-    TRY(allocate(cx, 2, units, &p));
-    TRY(check_block(cx, p, 2, units));
+    TRY(str_realloc(cx, 0, 0, 2, units, &p));
     uint32_t dst = 0;
     size_t i = 0;
     uint32_t cp = 0;
@@ -1347,8 +1347,7 @@ static tk str_to_latin1_or_utf16(wc_cx *cx, const srcstr *ss, uint32_t units, ui
             continue;
         }
         uint32_t worst = 2 * units;
-        TRY(call_realloc(cx, p, units, 2, worst, &p));
-        TRY(check_block(cx, p, 2, worst));
+        TRY(str_realloc(cx, p, units, 2, worst, &p));
         uint8_t *d = mem(cx)->data + p;
         for (uint32_t j = dst; j-- > 0;) {
             d[2 * j] = d[j];
@@ -1356,16 +1355,14 @@ static tk str_to_latin1_or_utf16(wc_cx *cx, const srcstr *ss, uint32_t units, ui
         }
         uint32_t n = 2 * dst + (uint32_t)put_utf16(cx, ss, at, (uint64_t)p + 2 * dst);
         if (worst > n) {
-            TRY(call_realloc(cx, p, worst, 2, n, &p));
-            TRY(check_block(cx, p, 2, n));
+            TRY(str_realloc(cx, p, worst, 2, n, &p));
         }
         *ptr = p;
         *tagged = (n / 2) | UTF16_TAG;
         return OK;
     }
     if (dst < units) {
-        TRY(call_realloc(cx, p, units, 2, dst, &p));
-        TRY(check_block(cx, p, 2, dst));
+        TRY(str_realloc(cx, p, units, 2, dst, &p));
     }
     *ptr = p;
     *tagged = dst;
@@ -1377,8 +1374,7 @@ static tk str_probably_utf16(wc_cx *cx, const srcstr *ss, uint32_t units, uint32
                              uint32_t *tagged)
 {
     uint32_t bytes = 2 * units, p;
-    TRY(allocate(cx, 2, bytes, &p));
-    TRY(check_block(cx, p, 2, bytes));
+    TRY(str_realloc(cx, 0, 0, 2, bytes, &p));
     put_utf16(cx, ss, 0, p);
     size_t i = 0;
     uint32_t cp = 0;
@@ -1396,9 +1392,7 @@ static tk str_probably_utf16(wc_cx *cx, const srcstr *ss, uint32_t units, uint32
     uint8_t *d = mem(cx)->data + p;
     for (uint32_t j = 0; j < units; j++)
         d[j] = d[2 * j];
-    TRY(call_realloc(cx, p, bytes, 1, units, &p));
-    if (!in_mem(cx, p, units))
-        return oob(cx, "string", p, units);
+    TRY(str_realloc(cx, p, bytes, 1, units, &p));
     *ptr = p;
     *tagged = units;
     return OK;
