@@ -26,6 +26,8 @@ int weft_cli_wit(int argc, char **argv);
 
 /* weft compile IN.wasm -o OUT [--c-array NAME]: writes a precompiled image. */
 int weft_cli_compile(int argc, char **argv);
+/* weft opcodes [--header] FILE... (opcodes.c) */
+int weft_cli_opcodes(int argc, char **argv);
 
 /* Shared helpers. */
 uint8_t *cli_read_file(const char *path, size_t *len_out);

@@ -39,6 +39,11 @@ static const char usage_text[] =
     "        a precompiled image, which `weft run` (and weft_module_from_image)\n"
     "        loads without decoding. --c-array writes a C source holding the\n"
     "        image as an aligned const array NAME and its length NAME_len.\n"
+    "  opcodes [--header] FILE... | --hash\n"
+    "        List the internal instructions the modules, components or images\n"
+    "        use; --header writes them as the header a build names with\n"
+    "        WEFT_OPCODE_SET to keep only those in its interpreter. --hash\n"
+    "        prints the opcode table's hash (for WEFT_CODE_HASH).\n"
     "  wit COMPONENT.wasm\n"
     "        Print a component's imports and exports as WIT.\n"
     "  dump FILE.wasm [FUNC]\n"
@@ -922,6 +927,8 @@ int main(int argc, char **argv)
         return weft_cli_compile(argc - 1, argv + 1);
     if (strcmp(cmd, "wast") == 0)
         return weft_cli_wast(argc - 1, argv + 1);
+    if (strcmp(cmd, "opcodes") == 0)
+        return weft_cli_opcodes(argc - 1, argv + 1);
     fprintf(stderr, "weft: unknown command '%s'\n", cmd);
     usage_hint();
     return EXIT_USAGE;

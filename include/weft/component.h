@@ -147,6 +147,15 @@ void weft_component_delete(weft_component *c);
 /* True if bytes start like a component (as opposed to a core module). */
 bool weft_is_component(const uint8_t *bytes, size_t len);
 
+/* The component's imports and exports, in order: count, and the name of
+ * the i-th ("embedded:platform/gpio", "run") with its kind ("func",
+ * "instance", "type", "component", "core module", "value") in *kind when
+ * kind is non-NULL. NULL past the end. */
+uint32_t weft_component_import_count(const weft_component *c);
+const char *weft_component_import_name(const weft_component *c, uint32_t i, const char **kind);
+uint32_t weft_component_export_count(const weft_component *c);
+const char *weft_component_export_name(const weft_component *c, uint32_t i, const char **kind);
+
 /* Writes the component's imports and exports as WIT into out (through the
  * callback, in pieces). */
 void weft_component_print_wit(const weft_component *c,

@@ -20,6 +20,26 @@
 #define WEFT_WITH_COMPILER 1
 #endif
 
+/* Smaller code where speed matters little (a firmware build): the image
+ * checksum (CRC-32) goes four bits per step from a 64-byte table instead of
+ * four bytes per step from 4 KiB of tables. */
+#ifndef WEFT_OPTIMIZE_SIZE
+#define WEFT_OPTIMIZE_SIZE 0
+#endif
+
+/* WEFT_CODE_HASH: the hash of the opcode table that images carry and the
+ * loader checks. Undefined (the default), it is computed from the
+ * instruction names when an engine is created. A build may define it to the
+ * value `weft opcodes --hash` prints for the same source tree, to leave the
+ * names out (about 4 KiB); error messages then number instructions. */
+
+/* WEFT_OPCODE_SET: undefined (the default), the interpreter has every
+ * instruction. A build for a device that runs known guests may define it
+ * to a header, written by `weft opcodes --header IMAGES...`, that lists the
+ * internal instructions to keep (#define WEFT_OPSET_<NAME> 1): the others
+ * are compiled out (core/opset.h) and the image loader refuses code that
+ * uses them, naming the instruction and the function. */
+
 /* Dispatch: 1 = computed goto (GCC/Clang), 0 = portable switch. */
 #ifndef WEFT_COMPUTED_GOTO
 #if defined(__GNUC__) || defined(__clang__)

@@ -12,12 +12,20 @@ typedef struct strblock {
     size_t size, used;
 } strblock;
 
-/* Memory owned by the component, in blocks freed with it. */
+/* Memory owned by the component, in blocks freed with it: 4 KiB at a time,
+ * or 512 bytes in a build optimized for size (the components a
+ * microcontroller runs have little to keep). */
+#if WEFT_OPTIMIZE_SIZE
+#define STRBLOCK_SIZE 512u
+#else
+#define STRBLOCK_SIZE 4096u
+#endif
+
 char *wc_component_alloc_raw(weft_component *c, size_t n)
 {
     strblock *b = (strblock *)c->strings;
     if (!b || b->size - b->used < n) {
-        size_t size = n + sizeof(strblock) > 4096 ? n + sizeof(strblock) : 4096;
+        size_t size = n + sizeof(strblock) > STRBLOCK_SIZE ? n + sizeof(strblock) : STRBLOCK_SIZE;
         strblock *nb = wu_alloc(c->engine, size);
         if (!nb)
             return NULL;
@@ -72,6 +80,47 @@ void weft_component_delete(weft_component *c)
         b = next;
     }
     wu_free(e, c, sizeof *c);
+}
+
+uint32_t weft_component_import_count(const weft_component *c)
+{
+    return c->root->nimports;
+}
+
+uint32_t weft_component_export_count(const weft_component *c)
+{
+    return c->root->nexports;
+}
+
+static const char *extern_kind(uint8_t space)
+{
+    switch (space) {
+    case WC_IS_FUNC: return "func";
+    case WC_IS_INSTANCE: return "instance";
+    case WC_IS_TYPE: return "type";
+    case WC_IS_COMPONENT: return "component";
+    case WC_IS_CORE_MODULE: return "core module";
+    case WC_IS_VALUE: return "value";
+    default: return "other";
+    }
+}
+
+const char *weft_component_import_name(const weft_component *c, uint32_t i, const char **kind)
+{
+    if (i >= c->root->nimports)
+        return NULL;
+    if (kind)
+        *kind = extern_kind(c->root->imports[i].space);
+    return c->root->imports[i].name;
+}
+
+const char *weft_component_export_name(const weft_component *c, uint32_t i, const char **kind)
+{
+    if (i >= c->root->nexports)
+        return NULL;
+    if (kind)
+        *kind = extern_kind(c->root->exports[i].space);
+    return c->root->exports[i].name;
 }
 
 bool weft_is_component(const uint8_t *bytes, size_t len)

@@ -40,7 +40,8 @@ enum { WC_SORT_CORE_MODULE, WC_SORT_FUNC, WC_SORT_VALUE, WC_SORT_TYPE,
        WC_SORT_COMPONENT, WC_SORT_INSTANCE };
 
 struct weft_ctype {
-    uint8_t kind;             /* weft_ckind or WC_K_* */
+    /* resource definitions */
+    int64_t dtor;             /* core func index of the destructor, or -1 */
     uint32_t n;               /* fields, cases, tuple elems, labels, params, decls */
     wc_tid *elems;            /* field/case/elem/param types (WC_NONE: no payload) */
     const char **labels;      /* labels; param names */
@@ -50,17 +51,16 @@ struct weft_ctype {
     /* instance and component types */
     uint32_t nimports, nexports;
     wc_decl *imports, *exports;
-    /* resource definitions */
-    uint8_t rep;              /* core value type of the representation */
-    int64_t dtor;             /* core func index of the destructor, or -1 */
     uint32_t resource_id;     /* unique per definition within the root component */
-    bool abstract;            /* a (sub resource) bound: fresh at each import */
     /* canonical ABI (value types) */
     uint32_t size, align;
-    uint8_t nflat;            /* or WC_FLAT_OVER */
     uint8_t *flat;            /* nflat core types (weft_valkind), when <= 16 */
     const struct wc_types *arena;
     wc_tid id;
+    uint8_t kind;             /* weft_ckind or WC_K_* */
+    uint8_t rep;              /* resource: core value type of the representation */
+    bool abstract;            /* resource: a (sub resource) bound, fresh at each import */
+    uint8_t nflat;            /* or WC_FLAT_OVER */
 };
 
 /* wc_types_free frees the entries and their flat arrays (allocated by

@@ -1,5 +1,6 @@
 /* disasm.c - instruction lengths and a text listing of internal code. */
 #include "core/module.h"
+#include "core/opset.h"
 
 /* Operand formats: one letter per operand unit group.
  *   s slot, w u32 (2 units), q u64 (4 units), r rel (2 units),
@@ -276,6 +277,25 @@ static bool is_mem_subop(uint16_t op, bool store)
  * index below the module's count. marks is scratch of at least end bytes.
  * Returns NULL, or what is wrong with the instruction at *at. Images are
  * checked with it before any of their code runs. */
+const char wm_not_in_opset[] =
+    "not in this runtime's instruction set (it was built with WEFT_OPCODE_SET)";
+
+#ifdef WEFT_OPCODE_SET
+/* Which instructions this build's interpreter has (core/opset.h). */
+static const uint8_t op_on[OPC_COUNT_] = {
+#define OP_SPECIAL(N, s) WM_OP_ON(N),
+#define OP_BIN(N, c, ti, to, vi, vo, e) WM_OP_ON(N), WM_IMMV_##vi(WM_OP_ON(N##_I),)
+#define OP_CMP(N, c, ti, vi, ng, sw, e) WM_OP_ON(N), WM_OP_ON(N##_I), WM_OP_ON(BR_##N), \
+    WM_OP_ON(BR_##N##_I),
+#define OP_UN(N, c, ti, to, vi, vo, e) WM_OP_ON(N),
+#define OP_BINT(N, c, ti, to, vi, vo, f) WM_OP_ON(N),
+#define OP_UNT(N, c, ti, to, vi, vo, f) WM_OP_ON(N),
+#define OP_LOAD(N, c, to, vo, ct, sz) WM_OP_ON(N),
+#define OP_STORE(N, c, ti, vi, ct, sz) WM_OP_ON(N),
+#include "core/opcodes.def"
+};
+#endif
+
 const char *wm_check_code(const weft_module *m, const uint16_t *code, uint32_t start,
                           uint32_t end, uint32_t nslots, uint8_t *marks, uint32_t *at)
 {
@@ -288,6 +308,12 @@ const char *wm_check_code(const weft_module *m, const uint16_t *code, uint32_t s
             *at = i;
             return "not a whole internal instruction";
         }
+#ifdef WEFT_OPCODE_SET
+        if (!op_on[code[i]]) {
+            *at = i;
+            return wm_not_in_opset;
+        }
+#endif
         marks[i] = 1;
         i += n;
     }

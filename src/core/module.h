@@ -30,6 +30,9 @@ enum {
 };
 
 extern const char *const wm_opcode_names[OPC_COUNT_];
+/* The name of opcode op ("I32_ADD"; "?" if out of range), or its number
+ * in buf when the build leaves the names out (WEFT_CODE_HASH). */
+const char *wm_opcode_name(unsigned op, char buf[16]);
 
 /* Value types use weft_valkind numbering. */
 #define WM_UNKNOWN 0xFF /* the bottom type of unreachable code */
@@ -185,6 +188,11 @@ typedef struct wr_reader {
     weft_error *err;
 } wr_reader;
 
+/* The length in units of the instruction at code[at] (within len), or 0 if
+ * it is not a whole instruction (disasm.c). */
+uint32_t wm_instr_length(const uint16_t *code, uint32_t at, uint32_t len);
+/* wm_check_code's answer for an instruction the build left out. */
+extern const char wm_not_in_opset[];
 /* Checks one function's internal code from an image (disasm.c): whole
  * instructions, slots below nslots, branch targets, indices. NULL or what
  * is wrong at *at; marks is scratch of at least end bytes. */

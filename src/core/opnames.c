@@ -1,5 +1,6 @@
 /* opnames.c - the name of every internal opcode, for the disassembler and
- * for the image loader's error messages. Generated from opcodes.def. */
+ * for the image loader's error messages, and the hash of the opcode table
+ * that images carry. Generated from opcodes.def. */
 #include "core/module.h"
 
 const char *const wm_opcode_names[OPC_COUNT_] = {
@@ -14,6 +15,25 @@ const char *const wm_opcode_names[OPC_COUNT_] = {
 #include "core/opcodes.def"
 };
 
+#ifdef WEFT_CODE_HASH
+/* The build gives the hash (config.h): the names stay out of it. */
+uint32_t wm_opcode_hash(void)
+{
+    return (uint32_t)(WEFT_CODE_HASH);
+}
+
+const char *wm_opcode_name(unsigned op, char buf[16])
+{
+    wu_fmt(buf, 16, "#%u", op);
+    return buf;
+}
+#else
+const char *wm_opcode_name(unsigned op, char buf[16])
+{
+    (void)buf;
+    return op < OPC_COUNT_ ? wm_opcode_names[op] : "?";
+}
+
 uint32_t wm_opcode_hash(void)
 {
     uint32_t h = 2166136261u;   /* FNV-1a */
@@ -24,3 +44,4 @@ uint32_t wm_opcode_hash(void)
     }
     return h;
 }
+#endif

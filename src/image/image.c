@@ -4,7 +4,7 @@
  *   header, 64 bytes:
  *     0  magic 89 57 46 54 0d 0a 1a 0a  ("\x89WFT\r\n\x1a\n")
  *     8  u32 format version            12 u32 weft version (maj<<16|min<<8|patch)
- *    16  u8 word size, u8 byte order (1 = little), u8 kind (0 = module), u8 0
+ *    16  u8 0 (reserved), u8 byte order (1 = little), u8 kind (0 = module), u8 0
  *    20  u32 configuration stamp       24 u32 hash of the opcode table
  *    28  u32 section count             32 u64 total length
  *    40  u32 CRC-32 of the image with this field zero
@@ -26,6 +26,25 @@ static const uint8_t image_magic[8] = {0x89, 'W', 'F', 'T', '\r', '\n', 0x1a, '\
 /* Shared helpers                                                    */
 /* ---------------------------------------------------------------- */
 
+#if WEFT_OPTIMIZE_SIZE
+/* CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), four bits per
+ * step from a 16-entry table (the CRC of each nibble). */
+uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
+{
+    static const uint32_t t[16] = {
+        0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
+        0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
+        0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
+    };
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        crc = (crc >> 4) ^ t[crc & 15];
+        crc = (crc >> 4) ^ t[crc & 15];
+    }
+    return ~crc;
+}
+#else
 /* CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), four bytes per
  * step with four tables (t[k][b] is the CRC of byte b followed by k zero
  * bytes), then one byte per step for the tail. */
@@ -225,6 +244,7 @@ uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
         crc = (crc >> 8) ^ t[0][(crc ^ p[i]) & 0xFF];
     return ~crc;
 }
+#endif
 
 /* The CRC of an image, its checksum field counted as zero. */
 uint32_t image_crc(const uint8_t *p, size_t len)
@@ -358,7 +378,7 @@ weft_status img_finish(obuf *b, const weft_engine *e, uint8_t kind, uint32_t nse
     memcpy(b->p, image_magic, 8);
     set32(b, 8, WEFT_IMAGE_FORMAT);
     set32(b, 12, weft_version());
-    b->p[16] = (uint8_t)sizeof(void *);
+    b->p[16] = 0; /* images are the same for 32- and 64-bit targets */
     b->p[17] = 1;
     b->p[18] = kind;
     set32(b, 20, config_stamp(e));
@@ -645,10 +665,9 @@ weft_status img_check(const weft_engine *engine, const uint8_t *img, size_t len,
         wu_fmt(g, sizeof g, "%u.%u.%u", v >> 16, (v >> 8) & 255, v & 255);
         return refuse(&L, 12, "image made by another weft: expected weft %s, got %s", e, g);
     }
-    if (img[16] != sizeof(void *)) {
-        wu_fmt(e, sizeof e, "%u", (unsigned)sizeof(void *));
+    if (img[16] != 0) {
         wu_fmt(g, sizeof g, "%u", img[16]);
-        return refuse(&L, 16, "image word size: expected %s bytes, got %s", e, g);
+        return refuse(&L, 16, "image header byte 16 (reserved): expected %s, got %s", "0", g);
     }
     if (img[17] != 1)
         return refuse(&L, 17, "image byte order: expected %s, got %s", "little-endian", "big-endian");
@@ -913,10 +932,11 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
         const char *why = wm_check_code(m, m->code, f->code_off, f->code_off + f->code_len,
                                         f->frame_slots, marks, &at);
         if (why) {
-            wu_error(err, WEFT_MALFORMED, L.off[SEC_CODE] + (size_t)at * 2,
+            char opname[16];
+            st = why == wm_not_in_opset ? WEFT_UNSUPPORTED : WEFT_MALFORMED;
+            wu_error(err, st, L.off[SEC_CODE] + (size_t)at * 2,
                      "image code of function %u, instruction %s: %s", i,
-                     m->code[at] < OPC_COUNT_ ? wm_opcode_names[m->code[at]] : "?", why);
-            st = WEFT_MALFORMED;
+                     wm_opcode_name(m->code[at], opname), why);
             goto fail;
         }
     }

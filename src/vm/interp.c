@@ -5,6 +5,7 @@
  * switch. The code holds no addresses, so it can run from ROM. */
 #include "vm/runtime.h"
 #include "vm/numeric.h"
+#include "core/opset.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #error "weft's memory access assumes a little-endian host"
@@ -58,11 +59,19 @@ typedef double VT_f64;
         goto trapped;                                                         \
     } while (0)
 
+/* An instruction left out of the build's set (core/opset.h) keeps only a
+ * jump to op_off; the image loader refuses code that uses it. */
 #if WEFT_COMPUTED_GOTO
-#define CASE(N) L_##N:
+#define CASE(N)                                                               \
+    L_##N:                                                                    \
+    if (!WM_OP_ON(N))                                                         \
+        goto op_off;
 #define NEXT() goto *dispatch_table[*ip]
 #else
-#define CASE(N) case OPC_##N:
+#define CASE(N)                                                               \
+    case OPC_##N:                                                             \
+    if (!WM_OP_ON(N))                                                         \
+        goto op_off;
 #define NEXT() goto dispatch
 #endif
 
@@ -333,6 +342,8 @@ dispatch:
     }
 #include "core/opcodes.def"
 
+op_off:
+    TRAP(WEFT_TRAP_UNREACHABLE);
     CASE(UNREACHABLE) { TRAP(WEFT_TRAP_UNREACHABLE); }
 
     CASE(BR) {
