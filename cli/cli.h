@@ -27,6 +27,10 @@ int weft_cli_wit(int argc, char **argv);
 /* weft compile IN.wasm -o OUT [--c-array NAME]: writes a precompiled image. */
 int weft_cli_compile(int argc, char **argv);
 
+/* weft shrink-memory IN.wasm -o OUT.wasm [--bytes N]: rewrites the memory
+ * of a module (or of each core module of a component) to 1-byte pages. */
+int weft_cli_shrink_memory(int argc, char **argv);
+
 /* Shared helpers. */
 uint8_t *cli_read_file(const char *path, size_t *len_out);
 void cli_write_file(void *ud, const char *text, size_t len);
