@@ -29,6 +29,10 @@ int weft_cli_compile(int argc, char **argv);
 /* weft opcodes [--header] FILE... (opcodes.c) */
 int weft_cli_opcodes(int argc, char **argv);
 
+/* weft shrink-memory IN.wasm -o OUT.wasm [--bytes N]: rewrites the memory
+ * of a module (or of each core module of a component) to 1-byte pages. */
+int weft_cli_shrink_memory(int argc, char **argv);
+
 /* Shared helpers. */
 uint8_t *cli_read_file(const char *path, size_t *len_out);
 void cli_write_file(void *ud, const char *text, size_t len);

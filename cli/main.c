@@ -44,6 +44,15 @@ static const char usage_text[] =
     "        use; --header writes them as the header a build names with\n"
     "        WEFT_OPCODE_SET to keep only those in its interpreter. --hash\n"
     "        prints the opcode table's hash (for WEFT_CODE_HASH).\n"
+    "  shrink-memory IN.wasm -o OUT.wasm [--bytes N]\n"
+    "        Rewrite the memory of a core module, or of every core module of\n"
+    "        a component, to 1-byte pages (custom-page-sizes) with N bytes as\n"
+    "        both minimum and maximum. Without --bytes, N covers every active\n"
+    "        data segment with a constant offset and every constant i32\n"
+    "        global (a stack pointer, an exported __heap_base), rounded up to\n"
+    "        16. Refuses modules without a memory, with an imported memory\n"
+    "        (outside a component) or more than one, and code that uses\n"
+    "        memory.size or memory.grow on 64 KiB pages; exits 1 then.\n"
     "  wit COMPONENT.wasm\n"
     "        Print a component's imports and exports as WIT.\n"
     "  dump FILE.wasm [FUNC]\n"
@@ -929,6 +938,8 @@ int main(int argc, char **argv)
         return weft_cli_wast(argc - 1, argv + 1);
     if (strcmp(cmd, "opcodes") == 0)
         return weft_cli_opcodes(argc - 1, argv + 1);
+    if (strcmp(cmd, "shrink-memory") == 0)
+        return weft_cli_shrink_memory(argc - 1, argv + 1);
     fprintf(stderr, "weft: unknown command '%s'\n", cmd);
     usage_hint();
     return EXIT_USAGE;

@@ -1867,7 +1867,8 @@ static void usage(FILE *f)
                "[--disable FEATURE] [--images] SCRIPT.json\n"
                "Runs a spec test script converted by wast2json "
                "(wast2json --enable-all X.wast -o SCRIPT.json).\n"
-               "FEATURE: multi-memory (for scripts of the core standard), exceptions.\n");
+               "FEATURE: multi-memory (for scripts of the core standard), exceptions,\n"
+               "custom-page-sizes.\n");
 }
 
 /* The WEFT_FEATURE_* bit named by a --disable argument, or 0. */
@@ -1877,6 +1878,8 @@ static uint32_t feature_bit(const char *name)
         return WEFT_FEATURE_MULTI_MEMORY;
     if (strcmp(name, "exceptions") == 0)
         return WEFT_FEATURE_EXCEPTIONS;
+    if (strcmp(name, "custom-page-sizes") == 0)
+        return WEFT_FEATURE_CUSTOM_PAGE_SIZES;
     return 0;
 }
 
@@ -1909,7 +1912,7 @@ int weft_cli_wast(int argc, char **argv)
                 uint32_t bit = name ? feature_bit(name) : 0;
                 if (!bit) {
                     fprintf(stderr, "weft wast: --disable needs a feature "
-                                    "(multi-memory, exceptions)\n");
+                                    "(multi-memory, exceptions, custom-page-sizes)\n");
                     return 2;
                 }
                 r.features_off |= bit;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Converts a Component Model .wast script into binaries plus a JSON script
-// in the layout of wabt's wast2json (command names as in wasm-tools'
+// Converts a Component Model .wast script (or a core one that wabt cannot
+// parse, such as the custom-page-sizes proposal's) into binaries plus a JSON
+// script in the layout of wabt's wast2json (command names as in wasm-tools'
 // json-from-wast, which extends it for components).
 //
 //   node tools/cm-wast2json.mjs IN.wast -o OUT.json [-v] [--strict]

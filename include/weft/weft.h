@@ -127,7 +127,12 @@ typedef void *(*weft_realloc_fn)(void *ud, void *ptr, size_t old_size,
 /* Exception handling (Wasm 3.0, exnref form): tags, throw, throw_ref,
  * try_table and the exnref type. */
 #define WEFT_FEATURE_EXCEPTIONS (1u << 1)
-#define WEFT_FEATURES_ALL (WEFT_FEATURE_MULTI_MEMORY | WEFT_FEATURE_EXCEPTIONS)
+/* Custom page sizes: a memory type may declare a page size of 1 byte
+ * (limits flag 0x08 and the page size's log2); off, the flag is malformed. */
+#define WEFT_FEATURE_CUSTOM_PAGE_SIZES (1u << 2)
+#define WEFT_FEATURES_ALL                                                     \
+    (WEFT_FEATURE_MULTI_MEMORY | WEFT_FEATURE_EXCEPTIONS |                    \
+     WEFT_FEATURE_CUSTOM_PAGE_SIZES)
 
 typedef struct weft_config {
     weft_realloc_fn alloc;      /* NULL: the port's default allocator */
@@ -137,6 +142,15 @@ typedef struct weft_config {
     uint64_t max_memory_bytes;  /* per memory; memory.grow returns -1 past it */
     uint32_t max_table_elems;   /* per table; table.grow returns -1 past it */
     uint32_t features;          /* WEFT_FEATURE_* bits; default: all */
+    /* NONCONFORMING, 0 (the default) = off. When set, a memory with 64 KiB
+     * pages is backed by at most this many bytes: memory.size still reports
+     * the declared pages, but loads, stores, bulk operations and data
+     * segments that reach past the backing trap with "out of bounds memory
+     * access", and memory.grow (or weft_memory_grow) past it fails. This
+     * lets a guest linked for 64 KiB pages run in a device's small RAM when
+     * it touches only the start of its memory. Memories with 1-byte pages
+     * are not affected (declare the size you need instead). */
+    uint64_t nonconforming_memory_backing_bytes;
 } weft_config;
 
 /* Fills *cfg with the defaults from config.h. */
@@ -388,13 +402,23 @@ bool weft_store_is_suspended(const weft_store *store);
 /* Memories, tables, globals                                           */
 /* ------------------------------------------------------------------ */
 
-/* Creates a standalone memory (for imports). */
+/* Creates a standalone memory (for imports) with 64 KiB pages. Returns NULL
+ * if allocation fails or the limits are out of range or past the engine's
+ * limit. */
 weft_memory *weft_memory_new(weft_store *store, weft_limits limits);
+/* The same with a page size of 2^page_size_log2 bytes: 16 (64 KiB) or, with
+ * WEFT_FEATURE_CUSTOM_PAGE_SIZES, 0 (1 byte; limits up to 2^32-1 pages).
+ * Returns NULL for any other page size. */
+weft_memory *weft_memory_new_with_page_size(weft_store *store, weft_limits limits,
+                                            uint32_t page_size_log2);
 uint8_t *weft_memory_data(weft_memory *mem);
-uint64_t weft_memory_size(const weft_memory *mem);     /* in bytes */
-uint64_t weft_memory_pages(const weft_memory *mem);
-/* Grows by delta pages; *old_pages gets the previous size. Returns false if
- * growing would pass the memory's maximum or the engine's limit. */
+/* The bytes addressable through weft_memory_data: pages times the page
+ * size, or less with nonconforming_memory_backing_bytes. */
+uint64_t weft_memory_size(const weft_memory *mem);
+uint64_t weft_memory_pages(const weft_memory *mem); /* as memory.size reports */
+/* Grows by delta pages (bytes, for a page size of 1); *old_pages gets the
+ * previous size. Returns false if growing would pass the memory's maximum,
+ * the engine's limit or the nonconforming backing size. */
 bool weft_memory_grow(weft_memory *mem, uint64_t delta, uint64_t *old_pages);
 void weft_memory_type(const weft_memory *mem, weft_externtype *out);
 

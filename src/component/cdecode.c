@@ -35,6 +35,7 @@ typedef struct cext {
     uint8_t kind;        /* WEFT_EXTERN_* */
     uint8_t vt;          /* table element or global value type */
     bool mut, shared;
+    uint8_t page_log2;   /* memories: 16, or 0 for 1-byte pages */
     weft_limits lim;
 } cext;
 
@@ -1278,6 +1279,7 @@ static weft_status cext_of_externtype(cdec *d, const weft_externtype *t, uint32_
         e.lim = t->table.limits;
     } else if (t->kind == WEFT_EXTERN_MEMORY) {
         e.lim = t->memory.limits;
+        e.page_log2 = (uint8_t)t->memory.page_size_log2;
     } else {
         e.vt = (uint8_t)t->global.type;
         e.mut = t->global.mutable_;
@@ -1320,6 +1322,11 @@ static bool core_matches(cdec *d, uint8_t kind, uint32_t have, uint32_t want, ch
     }
     if (kind == WEFT_EXTERN_MEMORY && h->shared != w->shared) {
         wu_fmt(why, cap, "mismatch in the shared flag for memories");
+        return false;
+    }
+    if (kind == WEFT_EXTERN_MEMORY && h->page_log2 != w->page_log2) {
+        wu_fmt(why, cap, "expected a page size of %llu bytes, found %llu",
+               1ull << w->page_log2, 1ull << h->page_log2);
         return false;
     }
     bool ok = h->lim.min >= w->lim.min &&
@@ -1390,9 +1397,13 @@ static weft_status read_core_externtype(cdec *d, const uint32_t *local, uint32_t
         uint32_t v;
         size_t fat = d->r.pos;
         TRY(wr_byte(&d->r, &f));
-        if (f & ~(k == 0x02 ? 0x0Bu : 0x01u))
+        uint32_t allowed = k == 0x02 ? 0x03u : 0x01u;
+        if (k == 0x02 && (d->e->cfg.features & WEFT_FEATURE_CUSTOM_PAGE_SIZES))
+            allowed |= 0x08u;
+        if (f & ~allowed)
             return bad(d, fat, "malformed limits flags%s", "");
         e.shared = (f & 0x02) != 0;
+        e.page_log2 = 16;
         TRY(wr_u32(&d->r, &v));
         e.lim.min = v;
         if (f & 1) {
@@ -1402,9 +1413,15 @@ static weft_status read_core_externtype(cdec *d, const uint32_t *local, uint32_t
         }
         if (f & 0x08) {
             uint32_t lg;
+            size_t pat = d->r.pos;
             TRY(wr_u32(&d->r, &lg));
+            if (lg > 64)
+                return bad(d, pat, "invalid custom page size%s", "");
+            if (lg != 0 && lg != 16)
+                return inval(d, pat, "invalid custom page size%s", "");
+            e.page_log2 = (uint8_t)lg;
         }
-        if (k == 0x02 && !(f & 0x08) &&
+        if (k == 0x02 && e.page_log2 == 16 &&
             (e.lim.min > 65536 || (e.lim.has_max && e.lim.max > 65536)))
             return inval(d, fat, "memory size must be at most 65536 pages (4GiB)%s", "");
         if (e.lim.has_max && e.lim.max < e.lim.min)

@@ -140,11 +140,15 @@ static weft_status read_limits(decoder *d, weft_limits *lim, bool memory,
     uint8_t flags;
     size_t at = d->r.pos;
     TRY(wr_byte(&d->r, &flags));
-    uint8_t allowed = memory ? 0x0D : 0x01;
+    uint8_t allowed = memory ? 0x05 : 0x01;
+    if (memory && (d->e->cfg.features & WEFT_FEATURE_CUSTOM_PAGE_SIZES))
+        allowed |= 0x08;
     if (flags & ~allowed)
         return wu_error(d->err, WEFT_MALFORMED, at,
                         "integer too large (limits flags 0x%x%s)", flags,
-                        memory && (flags & 0x02) ? ": shared memories are not supported" : "");
+                        memory && (flags & 0x02) ? ": shared memories are not supported"
+                        : memory && (flags & 0x08) ? ": custom page sizes are disabled"
+                                                   : "");
     bool m64 = (flags & 0x04) != 0;
     if (m64)
         return wu_error(d->err, WEFT_UNSUPPORTED, at,
@@ -161,12 +165,17 @@ static weft_status read_limits(decoder *d, weft_limits *lim, bool memory,
     if (page_log2) {
         *page_log2 = 16;
         if (flags & 0x08) {
+            /* 2^lg must be a byte count (lg <= 64) to be a page size at
+             * all; of those, only 1 byte and 64 KiB are valid. */
             uint32_t lg;
             size_t pat = d->r.pos;
             TRY(wr_u32(&d->r, &lg));
+            if (lg > 64)
+                return wu_error(d->err, WEFT_MALFORMED, pat,
+                                "invalid custom page size (2^%u bytes)", lg);
             if (lg != 0 && lg != 16)
                 return wu_error(d->err, WEFT_INVALID, pat,
-                                "invalid custom page size");
+                                "invalid custom page size (2^%u bytes; 1 or 65536 allowed)", lg);
             *page_log2 = (uint8_t)lg;
         }
     }

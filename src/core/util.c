@@ -263,6 +263,7 @@ void weft_config_default(weft_config *cfg)
     cfg->max_memory_bytes = WEFT_DEFAULT_MAX_MEMORY_BYTES;
     cfg->max_table_elems = WEFT_DEFAULT_MAX_TABLE_ELEMS;
     cfg->features = WEFT_FEATURES_ALL;
+    cfg->nonconforming_memory_backing_bytes = 0;
 }
 
 weft_engine *weft_engine_new(const weft_config *cfg)

@@ -580,7 +580,7 @@ do_tail_call:
     }
     CASE(MEMORY_SIZE) {
         weft_memory *m = inst->mems[U32(2)];
-        S(1).i32 = (uint32_t)(m->size >> m->page_log2);
+        S(1).i32 = (uint32_t)m->pages;
         ip += 4;
         NEXT();
     }

@@ -39,9 +39,11 @@ struct weft_memory {
     wv_obj hdr;
     const weft_engine *engine;
     uint8_t *data;
-    uint64_t size;        /* bytes */
+    uint64_t size;        /* bytes addressable: every access is checked against this */
+    uint64_t pages;       /* current size in pages, as memory.size reports it */
     uint64_t alloc_size;  /* bytes allocated */
     uint64_t max_pages;   /* effective maximum (type max and engine limit) */
+    uint64_t backing;     /* NONCONFORMING byte cap on size, or 0 */
     weft_limits limits;
     uint8_t page_log2;
 };

@@ -175,9 +175,10 @@ static void memory_cleanup(weft_store *st, wv_obj *o)
 static weft_memory *memory_create(weft_store *st, weft_limits lim, uint8_t page_log2,
                                   weft_error *err)
 {
+    const weft_config *cfg = &st->engine->cfg;
     uint64_t range = page_log2 == 16 ? 65536ull : 0xFFFFFFFFull;
     uint64_t max = lim.has_max && lim.max < range ? lim.max : range;
-    uint64_t eng = st->engine->cfg.max_memory_bytes >> page_log2;
+    uint64_t eng = cfg->max_memory_bytes >> page_log2;
     if (eng < max)
         max = eng;
     if (lim.min > max) {
@@ -195,7 +196,15 @@ static weft_memory *memory_create(weft_store *st, weft_limits lim, uint8_t page_
     m->limits = lim;
     m->page_log2 = page_log2;
     m->max_pages = max;
+    m->pages = lim.min;
     m->size = lim.min << page_log2;
+    /* NONCONFORMING: a 64 KiB-page memory gets at most the configured
+     * backing; accesses past it trap like accesses past the end. */
+    if (page_log2 == 16 && cfg->nonconforming_memory_backing_bytes) {
+        m->backing = cfg->nonconforming_memory_backing_bytes;
+        if (m->size > m->backing)
+            m->size = m->backing;
+    }
     if (m->size > SIZE_MAX - 16) {
         wu_error(err, WEFT_LIMIT, WEFT_NO_OFFSET, "memory too large for this host");
         return NULL;
@@ -214,13 +223,13 @@ static weft_memory *memory_create(weft_store *st, weft_limits lim, uint8_t page_
 
 int64_t wv_memory_grow(weft_memory *m, uint64_t delta)
 {
-    uint64_t old = m->size >> m->page_log2;
+    uint64_t old = m->pages;
     if (delta == 0)
         return (int64_t)old;
     if (delta > m->max_pages || old + delta > m->max_pages)
         return -1;
     uint64_t nsize = (old + delta) << m->page_log2;
-    if (nsize > SIZE_MAX - 16)
+    if (nsize > SIZE_MAX - 16 || (m->backing && nsize > m->backing))
         return -1;
     if (nsize > m->alloc_size) {
         uint8_t *p = wu_realloc(m->engine, m->data, (size_t)m->alloc_size, (size_t)nsize);
@@ -233,6 +242,7 @@ int64_t wv_memory_grow(weft_memory *m, uint64_t delta)
         memset(m->data + m->size, 0, (size_t)(nsize - m->size));
     }
     m->size = nsize;
+    m->pages = old + delta;
     return (int64_t)old;
 }
 
@@ -241,9 +251,18 @@ weft_memory *weft_memory_new(weft_store *st, weft_limits limits)
     return memory_create(st, limits, 16, NULL);
 }
 
+weft_memory *weft_memory_new_with_page_size(weft_store *st, weft_limits limits,
+                                            uint32_t page_size_log2)
+{
+    if (page_size_log2 != 16 &&
+        !(page_size_log2 == 0 && (st->engine->cfg.features & WEFT_FEATURE_CUSTOM_PAGE_SIZES)))
+        return NULL;
+    return memory_create(st, limits, (uint8_t)page_size_log2, NULL);
+}
+
 uint8_t *weft_memory_data(weft_memory *m) { return m->data; }
 uint64_t weft_memory_size(const weft_memory *m) { return m->size; }
-uint64_t weft_memory_pages(const weft_memory *m) { return m->size >> m->page_log2; }
+uint64_t weft_memory_pages(const weft_memory *m) { return m->pages; }
 
 bool weft_memory_grow(weft_memory *m, uint64_t delta, uint64_t *old_pages)
 {
@@ -260,7 +279,7 @@ void weft_memory_type(const weft_memory *m, weft_externtype *out)
     memset(out, 0, sizeof *out);
     out->kind = WEFT_EXTERN_MEMORY;
     out->memory.limits = m->limits;
-    out->memory.limits.min = m->size >> m->page_log2;
+    out->memory.limits.min = m->pages;
     out->memory.page_size_log2 = m->page_log2;
 }
 
@@ -537,7 +556,7 @@ bool weft_extern_matches(const weft_extern *ext, const weft_externtype *want)
     case WEFT_EXTERN_MEMORY: {
         const weft_memory *m = ext->of.memory;
         return m && m->page_log2 == want->memory.page_size_log2 &&
-               limits_match(m->size >> m->page_log2, &m->limits, &want->memory.limits);
+               limits_match(m->pages, &m->limits, &want->memory.limits);
     }
     case WEFT_EXTERN_GLOBAL: {
         const weft_global *g = ext->of.global;
@@ -581,6 +600,9 @@ size_t wv_format_externtype(char *buf, size_t cap, const weft_externtype *t)
         break;
     case WEFT_EXTERN_MEMORY:
         k = wu_fmt(buf, cap, "memory, min %llu pages", (unsigned long long)t->memory.limits.min);
+        if (t->memory.page_size_log2 != 16 && k < cap)
+            k += wu_fmt(buf + k, cap - k, " of %llu bytes",
+                        1ull << (t->memory.page_size_log2 & 63));
         break;
     case WEFT_EXTERN_GLOBAL:
         return wu_fmt(buf, cap, "global %s%s", t->global.mutable_ ? "mut " : "",
