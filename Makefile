@@ -3,13 +3,15 @@
 #   make test   install missing tools, build every variant, run every test
 #   make demo   run the main example
 #   make examples   build the example components (build/examples/hello)
+#   make firmware   build the Cortex-M33 firmware (build/firmware/*.elf) and
+#               print its flash and RAM
 #   make bench  build the workloads in bench/ and compare weft with native
 #               code, node and (when set) $WASM3 / $IWASM; ROUNDS=N rounds
 #   make bench-instr  the same with callgrind instruction counts
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps test test-release test-switch test-asan demo examples bench bench-instr clean
+.PHONY: all deps test test-release test-switch test-asan demo examples firmware bench bench-instr clean
 
 all: build/Makefile
 	@$(MAKE) --no-print-directory -C build -j$(JOBS)
@@ -44,6 +46,9 @@ demo: deps all
 
 examples:
 	@scripts/build-examples.sh
+
+firmware: deps all
+	@scripts/build-firmware.sh
 
 # Benchmarks (bench/README.md); not part of `make test`.
 bench: all

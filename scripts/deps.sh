@@ -7,7 +7,10 @@ set -euo pipefail
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
-for pkg in cmake make gcc wabt clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32 libclang-rt-19-dev; do
+# wasm guests (clang-19, wasi-libc, rustc for the Rust guest), the test
+# tools, and the Cortex-M33 firmware (arm-none-eabi-gcc, newlib, QEMU)
+for pkg in cmake make gcc wabt clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32 libclang-rt-19-dev \
+           rustc libstd-rust-dev-wasm32 gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm; do
   have_pkg "$pkg" || need+=("$pkg")
 done
 
