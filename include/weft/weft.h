@@ -101,7 +101,12 @@ const char *weft_trap_name(weft_trap_kind k);    /* "MEMORY_OOB" */
 const char *weft_trap_message(weft_trap_kind k); /* "out of bounds memory access" */
 
 #define WEFT_NO_OFFSET ((size_t)-1)
+/* Room for an error message, NUL included (longer ones are cut). A build
+ * may define it smaller (at least 64) to save stack: every part of the
+ * program must then see the same value. */
+#ifndef WEFT_ERROR_MESSAGE_MAX
 #define WEFT_ERROR_MESSAGE_MAX 200
+#endif
 
 typedef struct weft_error {
     weft_status status;

@@ -24,20 +24,43 @@ static void free_entry(const weft_engine *e, weft_ctype *t)
     wu_free(e, t, sizeof *t);
 }
 
+/* The primitive value types, the first WC_NPRIM entries of every arena:
+ * shared, read-only and laid out here (they have no arena and no
+ * elements). */
+static const uint8_t flat_i32[2] = {WEFT_I32, WEFT_I32};
+static const uint8_t flat_i64[1] = {WEFT_I64};
+static const uint8_t flat_f32[1] = {WEFT_F32};
+static const uint8_t flat_f64[1] = {WEFT_F64};
+#define PRIM(k, sz, al, fl, nf)                                               \
+    {.dtor = -1, .elem = WC_NONE, .err = WC_NONE, .size = sz, .align = al,    \
+     .flat = (uint8_t *)(fl), .id = k, .kind = k, .nflat = nf}
+static const weft_ctype prims[WC_NPRIM] = {
+    PRIM(WEFT_C_BOOL, 1, 1, flat_i32, 1), PRIM(WEFT_C_S8, 1, 1, flat_i32, 1),
+    PRIM(WEFT_C_U8, 1, 1, flat_i32, 1), PRIM(WEFT_C_S16, 2, 2, flat_i32, 1),
+    PRIM(WEFT_C_U16, 2, 2, flat_i32, 1), PRIM(WEFT_C_S32, 4, 4, flat_i32, 1),
+    PRIM(WEFT_C_U32, 4, 4, flat_i32, 1), PRIM(WEFT_C_S64, 8, 8, flat_i64, 1),
+    PRIM(WEFT_C_U64, 8, 8, flat_i64, 1), PRIM(WEFT_C_F32, 4, 4, flat_f32, 1),
+    PRIM(WEFT_C_F64, 8, 8, flat_f64, 1), PRIM(WEFT_C_CHAR, 4, 4, flat_i32, 1),
+    PRIM(WEFT_C_STRING, 8, 4, flat_i32, 2), PRIM(WEFT_C_ERROR_CONTEXT, 4, 4, flat_i32, 1),
+};
+#undef PRIM
+
+static bool is_prim(const weft_ctype *t)
+{
+    return (uintptr_t)t - (uintptr_t)prims < sizeof prims;
+}
+
 weft_status wc_types_init(wc_types *a, const weft_engine *e)
 {
     memset(a, 0, sizeof *a);
     a->engine = e;
-    for (uint32_t k = 0; k < WC_NPRIM; k++) {
-        wc_tid id = wc_type_new(a, (uint8_t)k);
-        if (id == WC_NONE) {
-            wc_types_free(a);
-            return WEFT_NOMEM;
-        }
-        wc_type(a, id)->elem = WC_NONE;
-        wc_type(a, id)->err = WC_NONE;
-        wc_type_layout(a, id);
-    }
+    a->v = WU_NEW_ARRAY(e, weft_ctype *, 64);
+    if (!a->v)
+        return WEFT_NOMEM;
+    a->cap = 64;
+    for (uint32_t k = 0; k < WC_NPRIM; k++)
+        a->v[k] = (weft_ctype *)&prims[k];   /* never written: see is_prim */
+    a->n = WC_NPRIM;
     return WEFT_OK;
 }
 
@@ -46,7 +69,7 @@ void wc_types_free(wc_types *a)
     if (!a || !a->engine)
         return;
     for (uint32_t i = 0; i < a->n; i++)
-        if (a->v[i])
+        if (a->v[i] && !is_prim(a->v[i]))
             free_entry(a->engine, a->v[i]);
     if (a->v)
         WU_FREE_ARRAY(a->engine, a->v, a->cap);
@@ -235,6 +258,8 @@ static wc_tid case_result(const weft_ctype *t, uint32_t i) { return i == 0 ? t->
 static void layout_rec(wc_types *a, wc_tid id, unsigned depth)
 {
     weft_ctype *t = a->v[id];
+    if (is_prim(t))
+        return;   /* laid out already, and read-only */
     const weft_engine *e = a->engine;
     if (t->flat) {
         wu_free(e, t->flat, t->nflat);

@@ -128,10 +128,11 @@ weft_trap_kind wv_call_host(weft_store *st, weft_func *f, weft_instance *caller,
                             wv_slot *args)
 {
     const weft_functype *ft = f->type;
-    weft_val small[16];
+    /* parameters and results; past this, on the heap */
+    weft_val small[WEFT_OPTIMIZE_SIZE ? 4 : 16];
     uint32_t n = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
     weft_val *buf = small;
-    if (n * 2 > 16) {
+    if (n * 2 > sizeof small / sizeof small[0]) {
         buf = WU_NEW_ARRAY(st->engine, weft_val, (size_t)n * 2);
         if (!buf) {
             wv_set_trap_msg(st, "out of memory calling a host function");
