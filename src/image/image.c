@@ -4,7 +4,7 @@
  *   header, 64 bytes:
  *     0  magic 89 57 46 54 0d 0a 1a 0a  ("\x89WFT\r\n\x1a\n")
  *     8  u32 format version            12 u32 weft version (maj<<16|min<<8|patch)
- *    16  u8 0 (reserved), u8 byte order (1 = little), u8 kind (0 = module), u8 0
+ *    16  u8 word size (0: any), u8 byte order (1 = little), u8 kind (0 = module), u8 0
  *    20  u32 configuration stamp       24 u32 hash of the opcode table
  *    28  u32 section count             32 u64 total length
  *    40  u32 CRC-32 of the image with this field zero
@@ -378,7 +378,7 @@ weft_status img_finish(obuf *b, const weft_engine *e, uint8_t kind, uint32_t nse
     memcpy(b->p, image_magic, 8);
     set32(b, 8, WEFT_IMAGE_FORMAT);
     set32(b, 12, weft_version());
-    b->p[16] = 0; /* images are the same for 32- and 64-bit targets */
+    b->p[16] = 0; /* the word size the image needs: any (records have fixed widths) */
     b->p[17] = 1;
     b->p[18] = kind;
     set32(b, 20, config_stamp(e));
@@ -665,9 +665,10 @@ weft_status img_check(const weft_engine *engine, const uint8_t *img, size_t len,
         wu_fmt(g, sizeof g, "%u.%u.%u", v >> 16, (v >> 8) & 255, v & 255);
         return refuse(&L, 12, "image made by another weft: expected weft %s, got %s", e, g);
     }
-    if (img[16] != 0) {
+    if (img[16] != 0 && img[16] != sizeof(void *)) {
+        wu_fmt(e, sizeof e, "0 (any) or %u", (unsigned)sizeof(void *));
         wu_fmt(g, sizeof g, "%u", img[16]);
-        return refuse(&L, 16, "image header byte 16 (reserved): expected %s, got %s", "0", g);
+        return refuse(&L, 16, "image word size: expected %s bytes, got %s", e, g);
     }
     if (img[17] != 1)
         return refuse(&L, 17, "image byte order: expected %s, got %s", "little-endian", "big-endian");

@@ -899,7 +899,7 @@ static void test_header(weft_engine *e, const image *im)
         CHECK_CONTAINS(err.message, WEFT_VERSION_STRING);
         free(buf);
     }
-    header_case(e, im, "reserved byte", 16, 1, 8, "reserved");
+    header_case(e, im, "word size", 16, 1, 2, "word size");
     header_case(e, im, "byte order", 17, 1, 0, "byte order");
     header_case(e, im, "kind", 18, 1, 7, "kind");
     header_case(e, im, "configuration stamp", 20, 4, rd32(p + 20) ^ 1u, "configuration");
