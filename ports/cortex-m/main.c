@@ -10,9 +10,10 @@
  *                    (blinky, button-led) or bytes read (uart-echo); 0 = run
  *                    forever
  *   FW_FUEL          wasm fuel (calls + loop iterations); 0 = unlimited
- * When the budget is used up the host ends the guest's run() with a trap,
- * the firmware prints its memory use and exits through semihosting with
- * status 0; any other end is an error (status 1).
+ * When the budget or the fuel is used up the guest's run() ends (the host
+ * ends it with a trap, or the store suspends it), the firmware prints its
+ * memory use and exits through semihosting with status 0; any other end is
+ * an error (status 1).
  */
 #include <stdint.h>
 #include <string.h>
@@ -253,6 +254,13 @@ int main(void)
     if (s == WEFT_OK) {
         report();
         board_uart_puts("weft: run() returned\r\n");
+        return 0;
+    }
+    if (s == WEFT_SUSPENDED && FW_FUEL != 0u) {
+        report();
+        board_uart_puts("weft: fuel of ");
+        board_uart_put_u32((uint32_t)FW_FUEL);
+        board_uart_puts(" used up, stopping\r\n");
         return 0;
     }
     report();

@@ -41,6 +41,15 @@ for fw in blinky blinky-rs; do
   if [ -n "$ram" ] && [ "$ram" -le 16384 ]; then ok "$fw: RAM $ram <= 16384"; else bad "$fw: RAM '$ram' over 16 KiB"; fi
 done
 
+# blinky with no budget but 10 units of fuel: each turn of its loop costs
+# 5 (four calls and the backward branch), so two turns, then out of fuel.
+run blinky-fuel /dev/null
+expect "blinky-fuel: exit status" 0 "$status"
+expect "blinky-fuel: GPIO log" \
+  $'GPIO25 On  [led register 0x1]\nGPIO25 Off [led register 0x0]\nGPIO25 On  [led register 0x1]\nGPIO25 Off [led register 0x0]' \
+  "$(grep '^GPIO' <<<"$out")"
+expect "blinky-fuel: stops when out of fuel" "weft: fuel of 10 used up, stopping" "$(tail -n 1 <<<"$out")"
+
 # button-led: QEMU's buttons read as released, so each poll drives the LED
 # low; 20 polls, then the budget.
 run button-led /dev/null
