@@ -551,7 +551,30 @@ typedef struct irun {
     wc_cinst *cinst;
     weft_resource_type **rtypes;
     weft_error *err;
+    const wc_comp *comp;         /* the component being instantiated */
 } irun;
+
+/* A component loaded from a damaged (or crafted) image can name things
+ * that do not exist: every index and type a definition uses is checked
+ * before use. A decoded component passed validation, so these checks never
+ * fail for it. */
+static weft_status damaged(irun *R, const char *what)
+{
+    return wu_error(R->err, WEFT_MALFORMED, WEFT_NO_OFFSET,
+                    "damaged component: %s out of range or of the wrong kind", what);
+}
+
+/* The item at index idx of space, or NULL when there is none. */
+static const wc_item *item_at(const irun *R, uint32_t space, uint32_t idx)
+{
+    return space < WC_IS_COUNT && idx < R->env->n[space] ? &R->env->sp[space][idx] : NULL;
+}
+
+/* True if t is a type of the arena, of kind (any kind when kind < 0). */
+static bool type_ok(const irun *R, wc_tid t, int kind)
+{
+    return t < R->types->n && (kind < 0 || wc_type(R->types, t)->kind == kind);
+}
 
 static uint8_t sort_space_of(uint8_t sort)
 {
@@ -570,6 +593,8 @@ static weft_status push_item(irun *R, uint8_t space, wc_item it)
 {
     if (space == WC_IS_CORE_TYPE || space == WC_IS_VALUE)
         return WEFT_OK;
+    if (space >= WC_IS_COUNT || R->env->n[space] >= R->comp->count[space])
+        return damaged(R, "index space");
     R->env->sp[space][R->env->n[space]++] = it;
     return WEFT_OK;
 }
@@ -580,7 +605,7 @@ static weft_status instantiate(weft_store *st, const weft_component *C, const wc
 
 static void bind_resource(irun *R, wc_tid t, weft_resource_type *res)
 {
-    if (t == WC_NONE)
+    if (!type_ok(R, t, -1))
         return;
     const weft_ctype *ty = wc_type(R->types, t);
     if (ty->kind == WC_K_RESOURCE && ty->resource_id < R->C->nresource_ids)
@@ -590,7 +615,7 @@ static void bind_resource(irun *R, wc_tid t, weft_resource_type *res)
 /* Binds the resource types an instance-typed import or alias brings in. */
 static void bind_instance_resources(irun *R, wc_tid it, const wc_rinst *ri)
 {
-    if (it == WC_NONE || !ri)
+    if (!type_ok(R, it, -1) || !ri)
         return;
     const weft_ctype *ty = wc_type(R->types, it);
     for (uint32_t i = 0; i < ty->nexports; i++) {
@@ -626,12 +651,17 @@ static weft_status opts_of(irun *R, const wc_optsdef *d, wc_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->encoding = d->encoding;
-    if (d->memory >= 0)
-        o->memory = R->env->sp[WC_IS_CORE_MEMORY][d->memory].u.memory;
-    if (d->realloc >= 0)
-        o->realloc = R->env->sp[WC_IS_CORE_FUNC][d->realloc].u.core_func;
-    if (d->post_return >= 0)
-        o->post_return = R->env->sp[WC_IS_CORE_FUNC][d->post_return].u.core_func;
+    const wc_item *m = d->memory >= 0 && d->memory <= UINT32_MAX
+                           ? item_at(R, WC_IS_CORE_MEMORY, (uint32_t)d->memory) : NULL;
+    const wc_item *r = d->realloc >= 0 && d->realloc <= UINT32_MAX
+                           ? item_at(R, WC_IS_CORE_FUNC, (uint32_t)d->realloc) : NULL;
+    const wc_item *p = d->post_return >= 0 && d->post_return <= UINT32_MAX
+                           ? item_at(R, WC_IS_CORE_FUNC, (uint32_t)d->post_return) : NULL;
+    if ((d->memory >= 0 && !m) || (d->realloc >= 0 && !r) || (d->post_return >= 0 && !p))
+        return damaged(R, "canonical option");
+    o->memory = m ? m->u.memory : NULL;
+    o->realloc = r ? r->u.core_func : NULL;
+    o->post_return = p ? p->u.core_func : NULL;
     return WEFT_OK;
 }
 
@@ -645,10 +675,18 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
     it.type = WC_NONE;
     switch (df->op) {
     case WC_D_CORE_MODULE:
+        if (df->module >= R->C->nmodules)
+            return damaged(R, "core module");
         it.u.module = R->C->modules[df->module];
         return push_item(R, WC_IS_CORE_MODULE, it);
     case WC_D_CORE_INSTANTIATE: {
-        const weft_module *m = R->env->sp[WC_IS_CORE_MODULE][df->a].u.module;
+        const wc_item *mi = item_at(R, WC_IS_CORE_MODULE, df->a);
+        if (!mi || !mi->u.module)
+            return damaged(R, "core module");
+        for (uint32_t j = 0; j < df->nargs; j++)
+            if (!item_at(R, WC_IS_CORE_INSTANCE, df->args[j].idx))
+                return damaged(R, "core instance");
+        const weft_module *m = mi->u.module;
         uint32_t nim = weft_module_import_count(m);
         weft_extern *ext = wu_alloc(st->engine, (nim + 1) * sizeof *ext);
         if (!ext)
@@ -690,7 +728,10 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
             return nomem_err(err);
         for (uint32_t i = 0; i < df->nargs; i++) {
             ci->names[i] = df->args[i].name;
-            const wc_item *src = &R->env->sp[df->args[i].space][df->args[i].idx];
+            const wc_item *src = df->args[i].space <= WC_IS_CORE_TAG
+                                     ? item_at(R, df->args[i].space, df->args[i].idx) : NULL;
+            if (!src)
+                return damaged(R, "core export");
             weft_extern *e = &ci->items[i];
             e->kind = (weft_externkind)df->args[i].space;  /* core sorts 0..4 */
             switch (df->args[i].space) {
@@ -709,8 +750,14 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
         it.env = R->env;
         return push_item(R, WC_IS_COMPONENT, it);
     case WC_D_INSTANTIATE: {
-        const wc_comp *child = R->env->sp[WC_IS_COMPONENT][df->a].u.comp;
-        const wc_env *child_env = R->env->sp[WC_IS_COMPONENT][df->a].env;
+        const wc_item *ch = item_at(R, WC_IS_COMPONENT, df->a);
+        if (!ch)
+            return damaged(R, "component");
+        for (uint32_t j = 0; j < df->nargs; j++)
+            if (!item_at(R, df->args[j].space, df->args[j].idx))
+                return damaged(R, "instantiation argument");
+        const wc_comp *child = ch->u.comp;
+        const wc_env *child_env = ch->env;
         if (!child)
             return wu_error(err, WEFT_UNSUPPORTED, WEFT_NO_OFFSET,
                             "instantiating an imported component is not supported");
@@ -738,16 +785,22 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
         if (!ri)
             return nomem_err(err);
         for (uint32_t i = 0; i < df->nargs; i++) {
+            const wc_item *src = item_at(R, df->args[i].space, df->args[i].idx);
+            if (!src)
+                return damaged(R, "instance export");
             ri->names[i] = df->args[i].name;
             ri->spaces[i] = df->args[i].space;
-            ri->items[i] = R->env->sp[df->args[i].space][df->args[i].idx];
+            ri->items[i] = *src;
         }
         ri->n = df->nargs;
         it.u.inst = ri;
         return push_item(R, WC_IS_INSTANCE, it);
     }
     case WC_D_ALIAS_EXPORT: {
-        const wc_rinst *ri = R->env->sp[WC_IS_INSTANCE][df->a].u.inst;
+        const wc_item *ii = item_at(R, WC_IS_INSTANCE, df->a);
+        if (!ii || df->space >= WC_IS_COUNT)
+            return damaged(R, "instance");
+        const wc_rinst *ri = ii->u.inst;
         const wc_item *src = ri ? rinst_get(ri, df->name, df->space) : NULL;
         if (!src)
             return wu_error(err, WEFT_UNLINKABLE, WEFT_NO_OFFSET,
@@ -764,9 +817,14 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
     }
     case WC_D_ALIAS_CORE_EXPORT: {
         weft_extern e;
-        if (!coreinst_get(R->env->sp[WC_IS_CORE_INSTANCE][df->a].u.core_inst, df->name, &e))
+        const wc_item *ci = item_at(R, WC_IS_CORE_INSTANCE, df->a);
+        if (!ci || !ci->u.core_inst || !df->name)
+            return damaged(R, "core instance");
+        if (!coreinst_get(ci->u.core_inst, df->name, &e))
             return wu_error(err, WEFT_UNLINKABLE, WEFT_NO_OFFSET,
                             "core instance has no export `%s`", df->name);
+        if ((uint32_t)e.kind != df->space)
+            return damaged(R, "core export sort");
         switch (df->space) {
         case WC_IS_CORE_FUNC: it.u.core_func = e.of.func; break;
         case WC_IS_CORE_TABLE: it.u.table = e.of.table; break;
@@ -787,12 +845,15 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
             const wc_env *P = R->env;
             for (uint32_t k = 0; k < df->outer_count && P; k++)
                 P = P->parent;
+            if (df->space >= WC_IS_COUNT)
+                return damaged(R, "outer alias");
             if (P && df->outer_idx < P->n[df->space]) {
                 it = P->sp[df->space][df->outer_idx];
             } else if (df->space == WC_IS_COMPONENT && df->comp) {
                 it.u.comp = df->comp;
                 it.env = P;
-            } else if (df->space == WC_IS_CORE_MODULE && !(df->module & 0x80000000u)) {
+            } else if (df->space == WC_IS_CORE_MODULE && !(df->module & 0x80000000u) &&
+                       df->module < R->C->nmodules) {
                 it.u.module = R->C->modules[df->module];
             } else {
                 return wu_error(err, WEFT_UNSUPPORTED, WEFT_NO_OFFSET,
@@ -802,6 +863,8 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
         }
         return push_item(R, df->space, it);
     case WC_D_TYPE: {
+        if (!type_ok(R, df->type, -1))
+            return damaged(R, "type");
         it.type = df->type;
         const weft_ctype *ty = wc_type(R->types, df->type);
         if (ty->kind == WC_K_RESOURCE) {
@@ -810,7 +873,11 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
                 return nomem_err(err);
             rt->name = "resource";
             rt->impl = R->cinst;
-            rt->dtor = ty->dtor >= 0 ? R->env->sp[WC_IS_CORE_FUNC][ty->dtor].u.core_func : NULL;
+            const wc_item *dt = ty->dtor >= 0 && ty->dtor <= UINT32_MAX
+                                    ? item_at(R, WC_IS_CORE_FUNC, (uint32_t)ty->dtor) : NULL;
+            if (ty->dtor >= 0 && !dt)
+                return damaged(R, "resource destructor");
+            rt->dtor = dt ? dt->u.core_func : NULL;
             it.u.res = rt;
             bind_resource(R, df->type, rt);
         }
@@ -819,14 +886,18 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
     case WC_D_CORE_TYPE:
         return WEFT_OK;
     case WC_D_CANON_LIFT: {
+        const wc_item *cf = item_at(R, WC_IS_CORE_FUNC, df->a);
+        if (!cf || !type_ok(R, df->type, WC_K_FUNC))
+            return damaged(R, "lifted function");
         weft_cfunc *f = new_obj(st, sizeof *f, NULL);
         if (!f)
             return nomem_err(err);
         f->kind = CF_LIFTED;
         f->types = R->types;
         f->type = df->type;
-        f->core = R->env->sp[WC_IS_CORE_FUNC][df->a].u.core_func;
-        opts_of(R, &df->opts, &f->opts);
+        f->core = cf->u.core_func;
+        if (opts_of(R, &df->opts, &f->opts) != WEFT_OK)
+            return WEFT_MALFORMED;
         f->cinst = R->cinst;
         f->rtypes = R->rtypes;
         f->nrtypes = R->C->nresource_ids;
@@ -834,13 +905,17 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
         return push_item(R, WC_IS_FUNC, it);
     }
     case WC_D_CANON_LOWER: {
+        const wc_item *fi = item_at(R, WC_IS_FUNC, df->a);
+        if (!fi || !type_ok(R, df->type, WC_K_FUNC))
+            return damaged(R, "lowered function");
         wc_lowered *L = new_obj(st, sizeof *L, NULL);
         if (!L)
             return nomem_err(err);
-        L->callee = R->env->sp[WC_IS_FUNC][df->a].u.func;
+        L->callee = fi->u.func;
         L->types = R->types;
         L->type = df->type;
-        opts_of(R, &df->opts, &L->opts);
+        if (opts_of(R, &df->opts, &L->opts) != WEFT_OK)
+            return WEFT_MALFORMED;
         L->cinst = R->cinst;
         L->rtypes = R->rtypes;
         L->nrtypes = R->C->nresource_ids;
@@ -875,7 +950,10 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
         if (!b)
             return nomem_err(err);
         b->cinst = R->cinst;
-        b->rt = R->env->sp[WC_IS_TYPE][df->a].u.res;
+        const wc_item *ti = item_at(R, WC_IS_TYPE, df->a);
+        if (!ti)
+            return damaged(R, "resource type");
+        b->rt = ti->u.res;
         b->rtypes = R->rtypes;
         b->nrtypes = R->C->nresource_ids;
         b->types = R->types;
@@ -890,6 +968,8 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
         return push_item(R, WC_IS_CORE_FUNC, it);
     }
     case WC_D_IMPORT: {
+        if (*nimport >= R->comp->nimports || df->space >= WC_IS_COUNT)
+            return damaged(R, "import");
         it = imports[(*nimport)++];
         if (df->space == WC_IS_TYPE) {
             bind_resource(R, df->type, it.u.res);
@@ -900,7 +980,10 @@ static weft_status run_def(irun *R, const wc_def *df, const wc_item *imports, ui
         return push_item(R, df->space, it);
     }
     case WC_D_EXPORT: {
-        it = R->env->sp[df->space][df->a];
+        const wc_item *src = item_at(R, df->space, df->a);
+        if (!src || exports->n >= R->comp->nexports)
+            return damaged(R, "export");
+        it = *src;
         exports->names[exports->n] = df->name;
         exports->spaces[exports->n] = df->space;
         exports->items[exports->n] = it;
@@ -927,6 +1010,7 @@ static weft_status instantiate(weft_store *st, const weft_component *C, const wc
     R.C = C;
     R.types = &C->types;
     R.err = err;
+    R.comp = comp;
     R.cinst = new_obj(st, sizeof(wc_cinst), cinst_cleanup);
     R.rtypes = store_alloc(st, (C->nresource_ids + 1) * sizeof(weft_resource_type *));
     if (!R.cinst || !R.rtypes)
@@ -1187,6 +1271,11 @@ static weft_status resolve_import(weft_component_linker *l, weft_store *st,
     const wc_types *a = &C->types;
     memset(out, 0, sizeof *out);
     out->type = WC_NONE;
+    /* (a damaged image may give an import a type of the wrong kind) */
+    int want = im->space == WC_IS_FUNC ? WC_K_FUNC : im->space == WC_IS_INSTANCE ? WC_K_INSTANCE : -1;
+    if (want >= 0 && (im->type >= a->n || wc_type(a, im->type)->kind != want))
+        return wu_error(err, WEFT_MALFORMED, WEFT_NO_OFFSET,
+                        "damaged component: import `%s` has a type of the wrong kind", im->name);
     switch (im->space) {
     case WC_IS_FUNC: {
         const lk_def *d = lk_find(l, LK_FUNC, NULL, im->name);

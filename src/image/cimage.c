@@ -3,11 +3,15 @@
  * Sections (after the common header, see image.c):
  *   1 info      u32 ntypes, nresource_ids, ncomps, nmodules, strings_len
  *   2 strings   every name and label, NUL-terminated (used in place)
- *   3 types     a u32 stream: each arena entry from WC_NPRIM on
- *   4 comps     a u32 stream: the component tree in preorder
+ *   3 types     a number stream: each arena entry from WC_NPRIM on
+ *   4 comps     a number stream: the component tree in preorder
  *   5 modules   u32 count, {u32 offset, u32 size} each, then module images
  *               (8-byte aligned, loaded in place)
- * Names are offsets into the strings section; NONE is 0xFFFFFFFF. */
+ * Names are offsets into the strings section; NONE is 0xFFFFFFFF. A number
+ * stream holds u32 values, each as the unsigned LEB128 of value + 1 (mod
+ * 2^32), so that the frequent 0xFFFFFFFF (none) and small values take one
+ * byte; a u64 is two of them, low half first. Identical strings are
+ * stored once. */
 #include "image/image_int.h"
 #include "component/component.h"
 
@@ -21,7 +25,7 @@ enum { CS_INFO = 1, CS_STRINGS, CS_TYPES, CS_COMPS, CS_MODULES, CS_COUNT_ };
 typedef struct cw {
     const weft_component *c;
     obuf str;                 /* strings */
-    obuf s;                   /* the u32 stream being written */
+    obuf s;                   /* the number stream being written */
     const wc_comp **comps;    /* preorder */
     uint32_t ncomps, capcomps;
     bool oom;
@@ -31,9 +35,40 @@ static uint32_t str_ref(cw *w, const char *p)
 {
     if (!p)
         return NO_STR;
+    /* a string written before is shared */
+    size_t n = strlen(p) + 1;
+    for (size_t at = 0; at < w->str.len;) {
+        const char *q = (const char *)w->str.p + at;
+        size_t qn = strlen(q) + 1;
+        if (qn == n && memcmp(q, p, n) == 0)
+            return (uint32_t)at;
+        at += qn;
+    }
     uint32_t off = (uint32_t)w->str.len;
     put(&w->str, p, strlen(p) + 1);
     return off;
+}
+
+/* One value of a number stream. */
+static void pv(obuf *b, uint32_t v)
+{
+    uint8_t t[5];
+    size_t n = 0;
+    v += 1u;
+    do {
+        t[n] = (uint8_t)(v & 0x7Fu);
+        v >>= 7;
+        if (v)
+            t[n] |= 0x80u;
+        n++;
+    } while (v);
+    put(b, t, n);
+}
+
+static void pv64(obuf *b, uint64_t v)
+{
+    pv(b, (uint32_t)v);
+    pv(b, (uint32_t)(v >> 32));
 }
 
 static void collect(cw *w, const wc_comp *c)
@@ -65,19 +100,19 @@ static uint32_t comp_index(const cw *w, const wc_comp *c)
 static void put_decls(cw *w, const wc_decl *d, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
-        put32(&w->s, str_ref(w, d[i].name));
-        put32(&w->s, d[i].sort);
-        put32(&w->s, d[i].type);
+        pv(&w->s, str_ref(w, d[i].name));
+        pv(&w->s, d[i].sort);
+        pv(&w->s, d[i].type);
     }
 }
 
 static void put_externs(cw *w, const wc_extern *x, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
-        put32(&w->s, str_ref(w, x[i].name));
-        put32(&w->s, x[i].space);
-        put32(&w->s, x[i].type);
-        put32(&w->s, x[i].idx);
+        pv(&w->s, str_ref(w, x[i].name));
+        pv(&w->s, x[i].space);
+        pv(&w->s, x[i].type);
+        pv(&w->s, x[i].idx);
     }
 }
 
@@ -102,20 +137,20 @@ weft_status weft_component_serialize(const weft_component *c, uint8_t **out, siz
     const wc_types *a = &c->types;
     for (uint32_t id = WC_NPRIM; id < a->n; id++) {
         const weft_ctype *t = a->v[id];
-        put32(&w.s, t->kind);
-        put32(&w.s, t->n);
-        put32(&w.s, t->elem);
-        put32(&w.s, t->err);
-        put32(&w.s, t->nimports);
-        put32(&w.s, t->nexports);
-        put32(&w.s, t->rep | (uint32_t)t->abstract << 8 | (uint32_t)(t->elems != NULL) << 9 |
+        pv(&w.s, t->kind);
+        pv(&w.s, t->n);
+        pv(&w.s, t->elem);
+        pv(&w.s, t->err);
+        pv(&w.s, t->nimports);
+        pv(&w.s, t->nexports);
+        pv(&w.s, t->rep | (uint32_t)t->abstract << 8 | (uint32_t)(t->elems != NULL) << 9 |
                     (uint32_t)(t->labels != NULL) << 10);
-        put64(&w.s, (uint64_t)t->dtor);
-        put32(&w.s, t->resource_id);
+        pv64(&w.s, (uint64_t)t->dtor);
+        pv(&w.s, t->resource_id);
         for (uint32_t i = 0; t->elems && i < t->n; i++)
-            put32(&w.s, t->elems[i]);
+            pv(&w.s, t->elems[i]);
         for (uint32_t i = 0; t->labels && i < t->n; i++)
-            put32(&w.s, str_ref(&w, t->labels[i]));
+            pv(&w.s, str_ref(&w, t->labels[i]));
         put_decls(&w, t->imports, t->nimports);
         put_decls(&w, t->exports, t->nexports);
     }
@@ -126,39 +161,39 @@ weft_status weft_component_serialize(const weft_component *c, uint8_t **out, siz
     w.s = comps;
     for (uint32_t ci = 0; ci < w.ncomps; ci++) {
         const wc_comp *k = w.comps[ci];
-        put32(&w.s, k->ndefs);
+        pv(&w.s, k->ndefs);
         for (int i = 0; i < WC_IS_COUNT; i++)
-            put32(&w.s, k->count[i]);
-        put32(&w.s, k->nimports);
-        put32(&w.s, k->nexports);
-        put32(&w.s, k->nchildren);
-        put32(&w.s, k->nlocal_res);
+            pv(&w.s, k->count[i]);
+        pv(&w.s, k->nimports);
+        pv(&w.s, k->nexports);
+        pv(&w.s, k->nchildren);
+        pv(&w.s, k->nlocal_res);
         for (uint32_t i = 0; i < k->ndefs; i++) {
             const wc_def *d = &k->defs[i];
-            put32(&w.s, d->op | (uint32_t)d->space << 8 | (uint32_t)d->opts.encoding << 16);
-            put32(&w.s, d->a);
-            put32(&w.s, str_ref(&w, d->name));
-            put32(&w.s, d->nargs);
-            put32(&w.s, d->type);
-            put64(&w.s, (uint64_t)d->opts.memory);
-            put64(&w.s, (uint64_t)d->opts.realloc);
-            put64(&w.s, (uint64_t)d->opts.post_return);
-            put32(&w.s, comp_index(&w, d->comp));
-            put32(&w.s, d->module);
-            put32(&w.s, d->outer_count);
-            put32(&w.s, d->outer_idx);
+            pv(&w.s, d->op | (uint32_t)d->space << 8 | (uint32_t)d->opts.encoding << 16);
+            pv(&w.s, d->a);
+            pv(&w.s, str_ref(&w, d->name));
+            pv(&w.s, d->nargs);
+            pv(&w.s, d->type);
+            pv64(&w.s, (uint64_t)d->opts.memory);
+            pv64(&w.s, (uint64_t)d->opts.realloc);
+            pv64(&w.s, (uint64_t)d->opts.post_return);
+            pv(&w.s, comp_index(&w, d->comp));
+            pv(&w.s, d->module);
+            pv(&w.s, d->outer_count);
+            pv(&w.s, d->outer_idx);
             for (uint32_t j = 0; j < d->nargs; j++) {
-                put32(&w.s, str_ref(&w, d->args[j].name));
-                put32(&w.s, d->args[j].space);
-                put32(&w.s, d->args[j].idx);
+                pv(&w.s, str_ref(&w, d->args[j].name));
+                pv(&w.s, d->args[j].space);
+                pv(&w.s, d->args[j].idx);
             }
         }
         put_externs(&w, k->imports, k->nimports);
         put_externs(&w, k->exports, k->nexports);
         for (uint32_t i = 0; i < k->nchildren; i++)
-            put32(&w.s, comp_index(&w, k->children[i]));
+            pv(&w.s, comp_index(&w, k->children[i]));
         for (uint32_t i = 0; i < k->nlocal_res; i++)
-            put32(&w.s, k->local_res[i]);
+            pv(&w.s, k->local_res[i]);
     }
     comps = w.s;
 
@@ -236,15 +271,25 @@ typedef struct cr {
     uint32_t strings_len;
 } cr;
 
+/* One value of a number stream (see the top of the file). */
 static uint32_t g32(cr *r)
 {
-    if (r->bad || r->end - r->pos < 4) {
-        r->bad = true;
-        return 0;
+    uint32_t v = 0;
+    for (unsigned shift = 0;; shift += 7) {
+        if (r->bad || r->pos >= r->end || shift > 28) {
+            r->bad = true;
+            return 0;
+        }
+        uint8_t b = r->p[r->pos++];
+        if (shift == 28 && (b & 0xF0u)) {   /* past 32 bits */
+            r->bad = true;
+            return 0;
+        }
+        v |= (uint32_t)(b & 0x7Fu) << shift;
+        if (!(b & 0x80u))
+            break;
     }
-    uint32_t v = rd32(r->p + r->pos);
-    r->pos += 4;
-    return v;
+    return v - 1u;
 }
 
 static uint64_t g64(cr *r)
@@ -271,6 +316,17 @@ static const char *gstr(cr *r)
     return r->strings + off;
 }
 
+/* A name that must be there (labels, import and export names). */
+static const char *gname(cr *r)
+{
+    const char *s = gstr(r);
+    if (!s) {
+        r->bad = true;
+        return "";
+    }
+    return s;
+}
+
 static weft_status cbad(weft_error *err, const char *what)
 {
     return wu_error(err, WEFT_MALFORMED, WEFT_NO_OFFSET, "component image has an invalid %s", what);
@@ -295,8 +351,8 @@ weft_status weft_component_from_image(weft_engine *engine, const uint8_t *img, s
     uint32_t ntypes = rd32(info), nres = rd32(info + 4), ncomps = rd32(info + 8);
     uint32_t nmodules = rd32(info + 12), slen = rd32(info + 16);
     if (slen != size[CS_STRINGS] || ntypes < WC_NPRIM || ncomps == 0 ||
-        ntypes > size[CS_TYPES] / 4 + WC_NPRIM || ncomps > size[CS_COMPS] / 4 + 1 ||
-        nmodules > size[CS_MODULES] / 8)
+        ntypes > size[CS_TYPES] + WC_NPRIM || ncomps > size[CS_COMPS] + 1 ||
+        nmodules > size[CS_MODULES] / 8 || nres > ntypes)   /* one id per resource type */
         return cbad(err, "info section");
 
     weft_component *c = wu_alloc(engine, sizeof *c);
@@ -334,7 +390,7 @@ weft_status weft_component_from_image(weft_engine *engine, const uint8_t *img, s
         ty->abstract = (flags >> 8) & 1;
         ty->dtor = (int64_t)g64(&r);
         ty->resource_id = g32(&r);
-        if (r.bad || ty->n > r.end / 4 || ty->nimports > r.end / 12 || ty->nexports > r.end / 12) {
+        if (r.bad || ty->n > r.end || ty->nimports > r.end / 3 || ty->nexports > r.end / 3) {
             what = "type";
             goto bad;
         }
@@ -350,7 +406,7 @@ weft_status weft_component_from_image(weft_engine *engine, const uint8_t *img, s
             if (!ty->labels)
                 goto nomem;
             for (uint32_t i = 0; i < ty->n; i++)
-                ty->labels[i] = gstr(&r);
+                ty->labels[i] = gname(&r);
         }
         for (int part = 0; part < 2; part++) {
             uint32_t n = part ? ty->nexports : ty->nimports;
@@ -358,7 +414,7 @@ weft_status weft_component_from_image(weft_engine *engine, const uint8_t *img, s
             if (!d)
                 goto nomem;
             for (uint32_t i = 0; i < n; i++) {
-                d[i].name = gstr(&r);
+                d[i].name = gname(&r);
                 d[i].sort = (uint8_t)g32(&r);
                 d[i].type = g32(&r);
             }
@@ -384,9 +440,13 @@ weft_status weft_component_from_image(weft_engine *engine, const uint8_t *img, s
             ok = ty->exports[i].sort == WC_SORT_CORE_MODULE || ty->exports[i].type < ntypes;
         if (ty->kind == WC_K_RESOURCE && ty->resource_id >= nres)
             ok = false;
-        if (!ok || (ty->kind < WEFT_C_KIND_COUNT_ && ty->kind >= WC_NPRIM &&
-                    (ty->kind == WEFT_C_RECORD || ty->kind == WEFT_C_VARIANT ||
-                     ty->kind == WEFT_C_TUPLE) && !ty->elems && ty->n)) {
+        /* the kinds that name their parts need the arrays */
+        bool need_elems = ty->kind == WEFT_C_RECORD || ty->kind == WEFT_C_VARIANT ||
+                          ty->kind == WEFT_C_TUPLE || ty->kind == WC_K_FUNC;
+        bool need_labels = ty->kind == WEFT_C_RECORD || ty->kind == WEFT_C_VARIANT ||
+                           ty->kind == WEFT_C_FLAGS || ty->kind == WEFT_C_ENUM ||
+                           ty->kind == WC_K_FUNC;
+        if (!ok || (ty->n && ((need_elems && !ty->elems) || (need_labels && !ty->labels)))) {
             what = "type reference";
             goto bad;
         }
@@ -443,8 +503,8 @@ weft_status weft_component_from_image(weft_engine *engine, const uint8_t *img, s
         for (int i = 0; i < WC_IS_COUNT; i++)
             k->count[i] = g32(&r);
         uint32_t ni = g32(&r), nx = g32(&r), nch = g32(&r), nlr = g32(&r);
-        if (r.bad || ndefs > r.end / 4 || ni > r.end / 16 || nx > r.end / 16 || nch > ncomps ||
-            nlr > r.end / 4) {
+        if (r.bad || ndefs > r.end || ni > r.end / 4 || nx > r.end / 4 || nch > ncomps ||
+            nlr > r.end) {
             what = "component";
             break;
         }
@@ -485,7 +545,7 @@ weft_status weft_component_from_image(weft_engine *engine, const uint8_t *img, s
             d->module = g32(&r);
             d->outer_count = g32(&r);
             d->outer_idx = g32(&r);
-            if (r.bad || d->op > WC_D_EXPORT || d->space >= WC_IS_COUNT || d->nargs > r.end / 12 ||
+            if (r.bad || d->op > WC_D_EXPORT || d->space >= WC_IS_COUNT || d->nargs > r.end / 3 ||
                 (cidx != NO_STR && cidx >= ncomps) ||
                 (d->type != WC_NONE && d->type >= ntypes && d->space != WC_IS_CORE_MODULE &&
                  d->space != WC_IS_CORE_TYPE) ||
@@ -502,7 +562,7 @@ weft_status weft_component_from_image(weft_engine *engine, const uint8_t *img, s
                 goto nomem;
             }
             for (uint32_t j = 0; j < d->nargs; j++) {
-                d->args[j].name = gstr(&r);
+                d->args[j].name = gname(&r);
                 d->args[j].space = (uint8_t)g32(&r);
                 d->args[j].idx = g32(&r);
                 if (d->args[j].space >= WC_IS_COUNT ||
@@ -517,11 +577,13 @@ weft_status weft_component_from_image(weft_engine *engine, const uint8_t *img, s
             uint32_t n = part ? nx : ni;
             wc_extern *x = part ? k->exports : k->imports;
             for (uint32_t i = 0; i < n; i++) {
-                x[i].name = gstr(&r);
+                x[i].name = gname(&r);
                 x[i].space = (uint8_t)g32(&r);
                 x[i].type = g32(&r);
                 x[i].idx = g32(&r);
-                if (x[i].space >= WC_IS_COUNT)
+                if (x[i].space >= WC_IS_COUNT ||
+                    (x[i].type != WC_NONE && x[i].type >= ntypes &&
+                     x[i].space != WC_IS_CORE_MODULE && x[i].space != WC_IS_CORE_TYPE))
                     r.bad = true;
             }
         }

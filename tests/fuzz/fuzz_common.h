@@ -13,6 +13,7 @@
 
 #include "weft/weft.h"
 #include "weft/image.h"
+#include "weft/component.h"
 
 #define FUZZ_FUEL 10000
 #define FUZZ_MAX_CALLS 64

@@ -1,5 +1,6 @@
 /*
- * fuzz_image.c - libFuzzer target for weft_module_from_image.
+ * fuzz_image.c - libFuzzer target for weft_module_from_image and
+ * weft_component_from_image.
  *
  * The input is loaded as it is. If that fails and the input is at least a
  * header long, it is loaded again with its length field and checksum made
@@ -8,7 +9,8 @@
  * hash) are left alone: a seed written by another build is refused by
  * them rather than run as code of another format. A module that loads is
  * instantiated with dummy imports and each exported function is called
- * with zero arguments under fuel.
+ * with zero arguments under fuel. A component image that loads is
+ * instantiated without imports (which fails cleanly when it has some).
  */
 #include "fuzz_common.h"
 
@@ -46,9 +48,37 @@ static void fuzz_fix_header(uint8_t *img, size_t len)
     put32(img + 40, c);
 }
 
+/* Loads a component image; on success instantiates it. */
+static int fuzz_load_component(const uint8_t *img, size_t len)
+{
+    weft_engine *e = fuzz_engine();
+    weft_component *c = NULL;
+    weft_error err;
+    weft_status s = weft_component_from_image(e, img, len, &c, &err);
+    if (s != WEFT_OK) {
+        if (c != NULL || err.message[0] == '\0' || err.status != s)
+            abort();
+        return 0;
+    }
+    if (!c)
+        abort();
+    weft_store *st = weft_store_new(e);
+    weft_component_linker *l = weft_component_linker_new(e);
+    weft_component_instance *inst = NULL;
+    if (st && l && weft_component_linker_instantiate(l, st, c, &inst, &err) != WEFT_OK &&
+        err.message[0] == '\0')
+        abort();
+    weft_component_linker_delete(l);
+    weft_store_delete(st);
+    weft_component_delete(c);
+    return 1;
+}
+
 /* Loads img; on success runs the module. The image must outlive it. */
 static int fuzz_load_and_run(const uint8_t *img, size_t len)
 {
+    if (weft_image_is_component(img, len))
+        return fuzz_load_component(img, len);
     weft_engine *e = fuzz_engine();
     weft_module *m = NULL;
     weft_error err;

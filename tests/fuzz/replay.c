@@ -3,12 +3,17 @@
  * each argument is a file or a directory whose regular files are all fed,
  * in name order. After --images-of, what is fed instead is the image this
  * build writes for each module that loads (so that image seeds exist for
- * the current internal code format). Each input runs in a child process,
+ * the current internal code format; components give component images).
+ * With --mutate, each input is also fed with every byte changed in turn
+ * (to 0x00, 0xFF, and with its low and high bit flipped): the image target
+ * makes the length and checksum right again, so every field of the image
+ * meets the loader's own checks. Each input runs in a child process,
  * so that one crash does not hide the rest; the exit status is non-zero
  * if any crashed. Used to replay the seed corpora as tests.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +24,12 @@
 
 #include "weft/weft.h"
 #include "weft/image.h"
+#include "weft/component.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int images_of;    /* feed the images of the modules read */
+static int mutate;       /* also feed every single-byte change */
 static unsigned crashed;
 
 /* The image of the module in bytes, in an exact-size heap block; NULL if
@@ -31,15 +38,23 @@ static uint8_t *image_of(const uint8_t *bytes, size_t len, size_t *ilen)
 {
     weft_engine *e = weft_engine_new(NULL);
     weft_module *m = NULL;
+    weft_component *c = NULL;
     uint8_t *img = NULL, *copy = NULL;
-    if (e && weft_module_new(e, bytes, len, &m, NULL) == WEFT_OK &&
-        weft_module_serialize(m, &img, ilen, NULL) == WEFT_OK) {
+    bool ok;
+    if (weft_is_component(bytes, len))
+        ok = e && weft_component_new(e, bytes, len, &c, NULL) == WEFT_OK &&
+             weft_component_serialize(c, &img, ilen, NULL) == WEFT_OK;
+    else
+        ok = e && weft_module_new(e, bytes, len, &m, NULL) == WEFT_OK &&
+             weft_module_serialize(m, &img, ilen, NULL) == WEFT_OK;
+    if (ok) {
         copy = malloc(*ilen);
         if (copy)
             memcpy(copy, img, *ilen);
         weft_image_free(e, img, *ilen);
     }
     weft_module_delete(m);
+    weft_component_delete(c);
     weft_engine_delete(e);
     return copy;
 }
@@ -64,6 +79,22 @@ static void feed(const char *path, const uint8_t *data, size_t len)
                 memcpy(in, data, len);
         }
         LLVMFuzzerTestOneInput(in, len);
+        if (mutate) {
+            uint8_t *m = malloc(len ? len : 1);
+            if (!m)
+                _exit(3);
+            for (size_t i = 0; i < len; i++) {
+                const uint8_t to[4] = {0x00, 0xFF, (uint8_t)(in[i] ^ 0x01), (uint8_t)(in[i] ^ 0x80)};
+                for (int k = 0; k < 4; k++) {
+                    if (to[k] == in[i])
+                        continue;
+                    memcpy(m, in, len);
+                    m[i] = to[k];
+                    LLVMFuzzerTestOneInput(m, len);
+                }
+            }
+            free(m);
+        }
         free(in);
         exit(0);   /* not _exit: LeakSanitizer checks at exit */
     }
@@ -156,13 +187,17 @@ int main(int argc, char **argv)
 {
     unsigned count = 0;
     if (argc < 2) {
-        fprintf(stderr, "usage: %s [--images-of] FILE|DIR...\n", argv[0]);
+        fprintf(stderr, "usage: %s [--images-of] [--mutate] FILE|DIR...\n", argv[0]);
         return 2;
     }
     for (int i = 1; i < argc; i++) {
         struct stat sb;
         if (strcmp(argv[i], "--images-of") == 0) {
             images_of = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--mutate") == 0) {
+            mutate = 1;
             continue;
         }
         if (stat(argv[i], &sb) != 0) {
