@@ -48,6 +48,8 @@ printf '| %-28s | %8s | %8s | %6s |\n' "input" "wasm" "image" "ratio"
 echo "|------------------------------|---------:|---------:|-------:|"
 weft="$build/weft"
 for w in "$build"/examples/hello/guest1.wasm "$build"/examples/hello/guest2.wasm \
+         "$build"/firmware/guests/blinky.wasm "$build"/firmware/guests/blinky-rs.wasm \
+         "$build"/firmware/guests/uart-echo.wasm "$build"/firmware/guests/button-led.wasm \
          "$build"/bench/*.wasm; do
   [ -f "$w" ] || continue
   img="$out/$(basename "$w" .wasm).cwasm"
