@@ -19,7 +19,8 @@ int weft_cli_wast(int argc, char **argv);
  * in WAVE ("run(some(\"Kevin\"))"), calls that export and prints its
  * result in WAVE. */
 int weft_cli_run_component(const char *file, const uint8_t *bytes, size_t len,
-                           const char *invoke, bool has_fuel, uint64_t fuel);
+                           const char *invoke, bool has_fuel, uint64_t fuel,
+                           uint64_t memory_backing);
 
 /* weft wit COMPONENT.wasm: prints the component's imports and exports. */
 int weft_cli_wit(int argc, char **argv);

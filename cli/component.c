@@ -55,9 +55,13 @@ void cli_write_file(void *ud, const char *text, size_t len)
 }
 
 int weft_cli_run_component(const char *file, const uint8_t *bytes, size_t len,
-                           const char *invoke, bool has_fuel, uint64_t fuel)
+                           const char *invoke, bool has_fuel, uint64_t fuel,
+                           uint64_t memory_backing)
 {
-    weft_engine *engine = weft_engine_new(NULL);
+    weft_config cfg;
+    weft_config_default(&cfg);
+    cfg.nonconforming_memory_backing_bytes = memory_backing;
+    weft_engine *engine = weft_engine_new(&cfg);
     if (!engine) {
         fprintf(stderr, "weft: out of memory\n");
         return EXIT_LOAD;

@@ -74,6 +74,10 @@ static const char usage_text[] =
     "        --env KEY=VALUE    set a variable in the guest's environment\n"
     "                           (repeatable; the host environment is not\n"
     "                           passed on)\n"
+    "        --memory-backing N NONCONFORMING: back each memory of 64 KiB\n"
+    "                           pages with at most N bytes; accesses past\n"
+    "                           them trap (to try guests meant for small\n"
+    "                           devices)\n"
     "        --fuel N           allow N units of fuel (one per call and loop\n"
     "                           iteration), then stop with a trap\n"
     "  wast [-v] [--expected-failures FILE] SCRIPT.json\n"
@@ -417,6 +421,7 @@ typedef struct run_opts {
     const char *file;
     const char *invoke;
     bool has_fuel;
+    uint64_t backing;   /* --memory-backing (NONCONFORMING), 0 = off */
     uint64_t fuel;
     int nenv, ndirs;
     const char **env;
@@ -570,7 +575,10 @@ static int run_module(const run_opts *o, const uint8_t *bytes, size_t len)
     const char **argv = NULL;
     int i, rc;
 
-    engine = weft_engine_new(NULL);
+    weft_config cfg;
+    weft_config_default(&cfg);
+    cfg.nonconforming_memory_backing_bytes = o->backing;
+    engine = weft_engine_new(&cfg);
     if (engine == NULL) {
         fprintf(stderr, "weft: %s: out of memory\n", o->file);
         return EXIT_LOAD;
@@ -687,7 +695,7 @@ done:
 
 static const char run_usage[] =
     "usage: weft run [--invoke NAME] [--dir HOST::GUEST] [--env KEY=VALUE] "
-    "[--fuel N] FILE.wasm [ARGS...]\n";
+    "[--fuel N] [--memory-backing N] FILE.wasm [ARGS...]\n";
 
 /* Matches "--name VALUE" and "--name=VALUE"; advances *i past it. */
 static bool take_opt(int argc, char **argv, int *i, const char *name,
@@ -814,6 +822,17 @@ static int cmd_run(int argc, char **argv)
             }
             o.has_fuel = true;
             o.fuel = n;
+        } else if (take_opt(argc, argv, &i, "--memory-backing", &v, &rc)) {
+            uint64_t n;
+            if (v == NULL)
+                goto out;
+            if (v[0] == '-' || v[0] == '+' || !parse_int(v, 64, &n) || n == 0) {
+                fprintf(stderr, "weft run: --memory-backing '%s': expected a "
+                                "positive number of bytes\n", v);
+                rc = EXIT_USAGE;
+                goto out;
+            }
+            o.backing = n;
         } else {
             fprintf(stderr, "weft run: unknown option '%s'\n%s", a,
                     run_usage);
@@ -838,7 +857,7 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     if (weft_is_component(bytes, len) || weft_image_is_component(bytes, len))
-        rc = weft_cli_run_component(o.file, bytes, len, o.invoke, o.has_fuel, o.fuel);
+        rc = weft_cli_run_component(o.file, bytes, len, o.invoke, o.has_fuel, o.fuel, o.backing);
     else
         rc = run_module(&o, bytes, len);
 
