@@ -862,6 +862,20 @@ weft_status weft_module_new(weft_engine *engine, const uint8_t *bytes,
                       "data count and data section have inconsistent lengths");
         goto fail;
     }
+#ifdef WEFT_OPCODE_SET
+    /* a build with an instruction subset refuses what it cannot run */
+    for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
+        uint32_t at;
+        const wm_func *f = &m->funcs[i];
+        if (!wm_code_in_opset(m->code, f->code_off, f->code_off + f->code_len, &at)) {
+            char opname[16];
+            st = wu_error(err, WEFT_UNSUPPORTED, WEFT_NO_OFFSET,
+                          "function %u needs instruction %s, %s", i,
+                          wm_opcode_name(m->code[at], opname), wm_not_in_opset);
+            goto fail;
+        }
+    }
+#endif
     wu_free(engine, d.refs, 0);
     *out = m;
     return WEFT_OK;

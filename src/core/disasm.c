@@ -294,6 +294,21 @@ static const uint8_t op_on[OPC_COUNT_] = {
 #define OP_STORE(N, c, ti, vi, ct, sz) WM_OP_ON(N),
 #include "core/opcodes.def"
 };
+
+bool wm_code_in_opset(const uint16_t *code, uint32_t start, uint32_t end, uint32_t *at)
+{
+    for (uint32_t i = start; i < end;) {
+        uint32_t n = wm_instr_length(code, i, end);
+        if (!n)
+            return true;   /* not whole instructions: not this check's business */
+        if (!op_on[code[i]]) {
+            *at = i;
+            return false;
+        }
+        i += n;
+    }
+    return true;
+}
 #endif
 
 const char *wm_check_code(const weft_module *m, const uint16_t *code, uint32_t start,

@@ -193,6 +193,11 @@ typedef struct wr_reader {
 uint32_t wm_instr_length(const uint16_t *code, uint32_t at, uint32_t len);
 /* wm_check_code's answer for an instruction the build left out. */
 extern const char wm_not_in_opset[];
+#ifdef WEFT_OPCODE_SET
+/* False, with *at the first one, when the instructions of code[start, end)
+ * are not all in the build's instruction set (core/opset.h). */
+bool wm_code_in_opset(const uint16_t *code, uint32_t start, uint32_t end, uint32_t *at);
+#endif
 /* Checks one function's internal code from an image (disasm.c): whole
  * instructions, slots below nslots, branch targets, indices. NULL or what
  * is wrong at *at; marks is scratch of at least end bytes. */
