@@ -891,6 +891,35 @@ static bool keep_image(runner *r, uint8_t *img, size_t len)
     return true;
 }
 
+/* Replaces *m (or *c) by the same module (component) loaded from its
+ * image, which the runner keeps: images are used in place. */
+static outcome image_round_trip(runner *r, weft_module **m, weft_component **c,
+                                weft_error *err)
+{
+    uint8_t *img = NULL;
+    size_t ilen = 0;
+    weft_status s = m ? weft_module_serialize(*m, &img, &ilen, err)
+                      : weft_component_serialize(*c, &img, &ilen, err);
+    if (m) {
+        weft_module_delete(*m);
+        *m = NULL;
+    } else {
+        weft_component_delete(*c);
+        *c = NULL;
+    }
+    if (s == WEFT_OK) {
+        if (!keep_image(r, img, ilen)) {
+            weft_image_free(r->engine, img, ilen);
+            return result(r, FAIL, "out of memory");
+        }
+        s = m ? weft_module_from_image(r->engine, img, ilen, m, err)
+              : weft_component_from_image(r->engine, img, ilen, c, err);
+    }
+    if (s != WEFT_OK)
+        return result(r, FAIL, "image round trip failed: %s", err->message);
+    return PASS;
+}
+
 static bool keep_component(runner *r, weft_component *c)
 {
     if (r->ncomps == r->capcomps) {
@@ -968,23 +997,9 @@ static outcome load_component(runner *r, const json *cmd, weft_component **out,
     seal_error(err);
     free(bytes);
     if (*st == WEFT_OK && r->images) {
-        /* run it from an image instead */
-        uint8_t *img;
-        size_t ilen;
-        weft_component *loaded = NULL;
-        weft_status s2 = weft_component_serialize(*out, &img, &ilen, err);
-        weft_component_delete(*out);
-        *out = NULL;
-        if (s2 == WEFT_OK) {
-            if (!keep_image(r, img, ilen)) {
-                weft_image_free(r->engine, img, ilen);
-                return result(r, FAIL, "out of memory");
-            }
-            s2 = weft_component_from_image(r->engine, img, ilen, &loaded, err);
-        }
-        if (s2 != WEFT_OK)
-            return result(r, FAIL, "image round trip failed: %s", err->message);
-        *out = loaded;
+        o = image_round_trip(r, NULL, out, err);   /* run it from an image instead */
+        if (o != PASS)
+            return o;
     }
     if (*st == WEFT_OK && !keep_component(r, *out)) {
         weft_component_delete(*out);
@@ -1354,23 +1369,9 @@ static outcome load_module(runner *r, const json *cmd, weft_module **out,
     seal_error(err);
     free(bytes);
     if (*st == WEFT_OK && r->images) {
-        /* run it from an image instead: serialize, then load in place */
-        uint8_t *img;
-        size_t ilen;
-        weft_module *loaded = NULL;
-        weft_status s2 = weft_module_serialize(*out, &img, &ilen, err);
-        weft_module_delete(*out);
-        *out = NULL;
-        if (s2 == WEFT_OK) {
-            if (!keep_image(r, img, ilen)) {
-                weft_image_free(r->engine, img, ilen);
-                return result(r, FAIL, "out of memory");
-            }
-            s2 = weft_module_from_image(r->engine, img, ilen, &loaded, err);
-        }
-        if (s2 != WEFT_OK)
-            return result(r, FAIL, "image round trip failed: %s", err->message);
-        *out = loaded;
+        o = image_round_trip(r, out, NULL, err);   /* run it from an image instead */
+        if (o != PASS)
+            return o;
     }
     if (*st != WEFT_OK) {
         *out = NULL;
