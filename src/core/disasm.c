@@ -66,6 +66,19 @@ static const char *format_of(uint16_t op)
     case OPC_I32_LOAD16_S_I: case OPC_I32_LOAD16_U_I: case OPC_I64_LOAD_I: return "ssw";
     case OPC_I32_LOAD_BR_IF: case OPC_I32_LOAD_BR_UNLESS:
     case OPC_I32_LOAD8_U_BR_IF: case OPC_I32_LOAD8_U_BR_UNLESS: return "sswr";
+    case OPC_I32_LOAD_BR_EQ: case OPC_I32_LOAD_BR_NE:
+    case OPC_I32_LOAD8_U_BR_EQ: case OPC_I32_LOAD8_U_BR_NE:
+    case OPC_I32_LOAD16_U_BR_EQ: case OPC_I32_LOAD16_U_BR_NE: return "sswsr";
+    case OPC_I32_LOAD_BR_EQ_I: case OPC_I32_LOAD_BR_NE_I:
+    case OPC_I32_LOAD8_U_BR_EQ_I: case OPC_I32_LOAD8_U_BR_NE_I:
+    case OPC_I32_LOAD16_U_BR_EQ_I: case OPC_I32_LOAD16_U_BR_NE_I: return "sswwr";
+    case OPC_I32_ADD_I2: return "sswssw";
+    case OPC_I32_ADD_I2_BR_NE: return "sswsswsr";
+    case OPC_I32_ADD_I2_BR_NE_I: return "sswsswwr";
+    case OPC_MOV_BR: return "ssr";
+    case OPC_MOV_BR_IF: case OPC_MOV_BR_UNLESS: return "sssr";
+    case OPC_SELECT_XOR_I: return "sswsw";
+    case OPC_I32_ADD_I_MEM: return "sww";
     }
     return NULL;
 }

@@ -123,6 +123,7 @@ struct wl_ctx {
     uint32_t last_end;   /* code length right after it */
     bool last_valid;
     uint32_t prev_at;    /* the simple instruction just before it, or NO_FIX */
+    uint32_t add2_at;    /* the last I32_ADD_I2 made, or NO_FIX */
 
     size_t op_at;        /* offset of the current instruction */
 };
@@ -206,7 +207,12 @@ static uint32_t get32(wl_ctx *L, uint32_t at)
  * retargeted by a following local.set. */
 static void simple_op(wl_ctx *L, uint32_t op, uint32_t dst)
 {
-    L->prev_at = L->last_valid && L->last_end == pos(L) ? L->last_dst - 1 : NO_FIX;
+    if (!L->last_valid)
+        L->prev_at = NO_FIX;
+    else if (L->last_end == pos(L))
+        L->prev_at = L->last_dst - 1;
+    else if (L->last_dst - 1 != pos(L))  /* not a fused form replacing the last one */
+        L->prev_at = NO_FIX;
     L->last_dst = pos(L) + 1;
     e16(L, op);
     e16(L, dst);
@@ -220,6 +226,7 @@ static void barrier(wl_ctx *L)
 {
     L->last_valid = false;
     L->mov_valid = false;
+    L->add2_at = NO_FIX;
 }
 
 /* A MOV right after another one (no label between) makes a MOV2. */
@@ -240,6 +247,24 @@ static void emit_mov(wl_ctx *L, uint32_t dst, uint32_t src)
     e16(L, dst);
     e16(L, src);
     L->mov_valid = true;
+}
+
+/* Emits the opcode and condition slot of BR (cond unused), BR_IF or
+ * BR_UNLESS; a MOV right before it (no label between) is folded in as
+ * MOV_BR, MOV_BR_IF or MOV_BR_UNLESS, which copies before testing. The
+ * caller then emits the rel field. */
+static void emit_br_op(wl_ctx *L, uint16_t op, uint16_t cond)
+{
+    bool fold = L->mov_valid && L->mov_at + 3 == pos(L) && !L->oom;
+    barrier(L);
+    if (fold) {
+        (*L->code)[L->mov_at] = op == OPC_BR ? OPC_MOV_BR
+                              : op == OPC_BR_IF ? OPC_MOV_BR_IF : OPC_MOV_BR_UNLESS;
+    } else {
+        e16(L, op);
+    }
+    if (op != OPC_BR)
+        e16(L, cond);
 }
 
 /* Emits a rel field pointing at target (backward) or chained on *chain. */
@@ -580,8 +605,7 @@ static void emit_branch(wl_ctx *L, wl_ctrl *target)
         return;
     }
     emit_moves(L, target);
-    barrier(L);
-    e16(L, OPC_BR);
+    emit_br_op(L, OPC_BR, 0);
     emit_rel_to(L, target);
 }
 
@@ -616,6 +640,18 @@ static bool last_wrote(const wl_ctx *L, const wl_val *v, uint32_t *at)
     return true;
 }
 
+/* The first of the four load-and-compare-branch forms of a plain load
+ * (_BR_EQ, _BR_NE, _BR_EQ_I, _BR_NE_I, in that order), or 0. */
+static uint16_t load_cmp_op(uint16_t op)
+{
+    switch (op) {
+    case OPC_I32_LOAD: return OPC_I32_LOAD_BR_EQ;
+    case OPC_I32_LOAD8_U: return OPC_I32_LOAD8_U_BR_EQ;
+    case OPC_I32_LOAD16_U: return OPC_I32_LOAD16_U_BR_EQ;
+    }
+    return 0;
+}
+
 /* If the instruction just emitted computed cond with a comparison (or
  * eqz), replaces it with a compare-and-branch that jumps when cond is
  * when_true. The caller then emits the rel field. */
@@ -646,14 +682,34 @@ static bool fuse_cond(wl_ctx *L, const wl_val *cond, bool when_true)
     /* a loop step (I32_ADD_I d, x, imm) right before d != b */
     uint32_t pv = L->prev_at;
     bool step = pv != NO_FIX && pv + 5 == at && code[pv] == OPC_I32_ADD_I;
+    /* or the second step of an I32_ADD_I2 (two counters of one loop) */
+    uint32_t a2 = L->add2_at;
+    if (!step && a2 != NO_FIX && a2 + 9 == at && code[a2] == OPC_I32_ADD_I2) {
+        step = true;
+        pv = a2 + 4;  /* its second half has the layout of an I32_ADD_I */
+    }
+    /* a load right before a test of what it loaded: the fused form still
+     * writes the load's dst (often a local) */
+    uint16_t lop = pv != NO_FIX && pv + 5 == at ? load_cmp_op(code[pv]) : 0;
+    uint16_t ld = lop ? code[pv + 1] : 0;
     if (cmp_kind[op] == 1) {
         uint16_t b = code[at + 3];
         uint16_t bop = when_true ? op : cmp_neg[op];
         if (step && bop == OPC_I32_NE && (a == code[pv + 1] || b == code[pv + 1])) {
             uint16_t other = a == code[pv + 1] ? b : a;
             *L->len = at;
-            code[pv] = OPC_I32_ADD_I_BR_NE;
+            if (pv == a2 + 4)
+                code[a2] = OPC_I32_ADD_I2_BR_NE;
+            else
+                code[pv] = OPC_I32_ADD_I_BR_NE;
             e16(L, other);
+            barrier(L);
+            return true;
+        }
+        if (lop && (bop == OPC_I32_EQ || bop == OPC_I32_NE) && (a == ld || b == ld)) {
+            *L->len = at;
+            code[pv] = (uint16_t)(lop + (bop == OPC_I32_NE));
+            e16(L, a == ld ? b : a);
             barrier(L);
             return true;
         }
@@ -667,7 +723,18 @@ static bool fuse_cond(wl_ctx *L, const wl_val *cond, bool when_true)
         uint16_t bop = when_true ? base : cmp_neg[base];
         if (step && bop == OPC_I32_NE && a == code[pv + 1]) {
             *L->len = at;
-            code[pv] = OPC_I32_ADD_I_BR_NE_I;
+            if (pv == a2 + 4)
+                code[a2] = OPC_I32_ADD_I2_BR_NE_I;
+            else
+                code[pv] = OPC_I32_ADD_I_BR_NE_I;
+            e16(L, lo);
+            e16(L, hi);
+            barrier(L);
+            return true;
+        }
+        if (lop && (bop == OPC_I32_EQ || bop == OPC_I32_NE) && a == ld) {
+            *L->len = at;
+            code[pv] = (uint16_t)(lop + 2 + (bop == OPC_I32_NE));
             e16(L, lo);
             e16(L, hi);
             barrier(L);
@@ -678,6 +745,14 @@ static bool fuse_cond(wl_ctx *L, const wl_val *cond, bool when_true)
         e16(L, a);
         e16(L, lo);
         e16(L, hi);
+    } else if (op == OPC_I32_EQZ && lop && a == ld && lop != OPC_I32_LOAD16_U_BR_EQ) {
+        /* load, then branch on its value being zero or not */
+        *L->len = at;
+        bool z = when_true;  /* branch when the loaded value is zero */
+        if (lop == OPC_I32_LOAD_BR_EQ)
+            code[pv] = z ? OPC_I32_LOAD_BR_UNLESS : OPC_I32_LOAD_BR_IF;
+        else
+            code[pv] = z ? OPC_I32_LOAD8_U_BR_UNLESS : OPC_I32_LOAD8_U_BR_IF;
     } else if (op == OPC_I32_EQZ) {
         *L->len = at;
         e16(L, when_true ? OPC_BR_UNLESS : OPC_BR_IF);
@@ -869,11 +944,8 @@ static weft_status enter_block(wl_ctx *L, uint8_t kind)
         barrier(L);
         c->start = pos(L);
     } else if (kind == C_IF && was_live) {
-        if (!fuse_cond(L, &cond, false)) {
-            barrier(L);
-            e16(L, OPC_BR_UNLESS);
-            e16(L, cond.slot);
-        }
+        if (!fuse_cond(L, &cond, false))
+            emit_br_op(L, OPC_BR_UNLESS, cond.slot);
         c->else_fix = pos(L);
         e32(L, NO_FIX);
     }
@@ -908,8 +980,7 @@ static weft_status op_else(wl_ctx *L)
     if (live(L)) {
         for (uint32_t i = c->height; i < L->nvals; i++)
             materialize(L, &L->vals[i]);
-        barrier(L);
-        e16(L, OPC_BR);
+        emit_br_op(L, OPC_BR, 0);
         e32(L, c->fixups);
         c->fixups = pos(L) - 2;
     }
@@ -985,19 +1056,13 @@ static weft_status op_br_if(wl_ctx *L)
     if (!live(L))
         return WEFT_OK;
     if (t->kind != C_FUNC && !need_moves(L, t)) {
-        if (!fuse_cond(L, &cond, true)) {
-            barrier(L);
-            e16(L, OPC_BR_IF);
-            e16(L, cond.slot);
-        }
+        if (!fuse_cond(L, &cond, true))
+            emit_br_op(L, OPC_BR_IF, cond.slot);
         emit_rel_to(L, t);
         return WEFT_OK;
     }
-    if (!fuse_cond(L, &cond, false)) {
-        barrier(L);
-        e16(L, OPC_BR_UNLESS);
-        e16(L, cond.slot);
-    }
+    if (!fuse_cond(L, &cond, false))
+        emit_br_op(L, OPC_BR_UNLESS, cond.slot);
     uint32_t skip = pos(L);
     e32(L, NO_FIX);
     emit_branch(L, t);
@@ -1410,7 +1475,19 @@ static void store_local(wl_ctx *L, uint32_t x, wl_val v)
     if (!conflict && L->last_valid && v.slot == v.home &&
         L->last_end == pos(L) && (*L->code)[L->last_dst] == v.home) {
         /* still the last instruction: a following br_if may fuse with it */
-        (*L->code)[L->last_dst] = ls;
+        uint16_t *code = *L->code;
+        uint32_t at = L->last_dst - 1, pv = L->prev_at;
+        code[L->last_dst] = ls;
+        if (code[at] == OPC_I32_ADD_I && pv != NO_FIX && pv + 5 == at &&
+            code[pv] == OPC_I32_ADD_I && !L->oom) {
+            /* two adds of constants in a row (loop counters, addresses of
+             * fields): one I32_ADD_I2 */
+            code[pv] = OPC_I32_ADD_I2;
+            memmove(code + at, code + at + 1, 4 * sizeof *code);
+            *L->len = at + 4;
+            L->last_valid = false;
+            L->add2_at = pv;
+        }
         return;
     }
     emit_mov(L, ls, v.slot);
@@ -1733,7 +1810,20 @@ static weft_status lower_body(wl_ctx *L)
             TRY(memarg(L, log2_size(oi->size), &mem, &off));
             TRY(pop_in(L, oi->tin, &b));
             TRY(pop_in(L, WEFT_I32, &a));
-            if (live(L)) {
+            uint32_t at;
+            if (live(L) && mem == 0 && oi->op == OPC_I32_STORE && last_wrote(L, &b, &at) &&
+                (*L->code)[at] == OPC_I32_ADD_I && (*L->code)[at + 2] == b.home &&
+                L->prev_at != NO_FIX && L->prev_at + 5 == at &&
+                (*L->code)[L->prev_at] == OPC_I32_LOAD &&
+                (*L->code)[L->prev_at + 1] == b.home && (*L->code)[L->prev_at + 2] == a.slot &&
+                a.slot != b.home && get32(L, L->prev_at + 3) == off) {
+                /* load, add a constant, store back to the same address; the
+                 * loaded value and the sum are temporaries in one slot */
+                uint32_t imm = get32(L, at + 3);
+                *L->len = L->prev_at;
+                barrier(L);
+                e16(L, OPC_I32_ADD_I_MEM); e_slot(L, &a); e32(L, off); e32(L, imm);
+            } else if (live(L)) {
                 barrier(L);
                 if (mem == 0) {
                     e16(L, oi->op); e_slot(L, &a); e_slot(L, &b); e32(L, off);
@@ -1841,7 +1931,21 @@ static weft_status lower_body(wl_ctx *L)
                         mask = m << k;
                 }
             }
-            if (mask) {
+            uint32_t pv = L->prev_at;
+            uint16_t *code = *L->code;
+            if (mask && pv != NO_FIX && pv + 5 == at && code[pv] == OPC_I32_XOR_I &&
+                !a.is_const && !a.pooled && a.slot == a.home && code[pv + 1] == a.slot &&
+                !b.is_const && code[pv + 2] == b.slot && code[at + 2] != a.slot) {
+                /* select (y ^ k) y (x & mask): the xor's result is a
+                 * temporary only the select reads */
+                uint16_t x = code[at + 2], y = code[pv + 2];
+                uint32_t k = get32(L, pv + 3);
+                L->last_valid = false;  /* pv is not the instruction before */
+                *L->len = pv;
+                simple_op(L, OPC_SELECT_XOR_I, dst);
+                e16(L, y); e32(L, k); e16(L, x); e32(L, mask);
+                end_simple(L);
+            } else if (mask) {
                 uint16_t x = (*L->code)[at + 2];
                 *L->len = at;
                 simple_op(L, OPC_SELECT_AND, dst);
@@ -2042,6 +2146,7 @@ weft_status wl_lower_function(weft_module *m, uint32_t funcidx,
     wl_ctx Lc;
     wl_ctx *L = &Lc;
     memset(L, 0, sizeof *L);
+    L->add2_at = NO_FIX;
     L->m = m;
     L->e = m->engine;
     L->err = err;

@@ -834,6 +834,95 @@ do_throw: {
     LOAD_BR(I32_LOAD8_U_BR_IF, uint8_t, 1, v != 0)
     LOAD_BR(I32_LOAD8_U_BR_UNLESS, uint8_t, 1, v == 0)
 #undef LOAD_BR
+    /* load, then compare the loaded value (written first: b may be dst) */
+#define LOAD_CMP_BR(N, ctype, size, OPB, blen, CMP)                           \
+    CASE(N) {                                                                 \
+        uint64_t ea = (uint64_t)S(2).i32 + U32(3);                            \
+        if (WU_UNLIKELY(ea + (size) > msize))                                 \
+            TRAP(WEFT_TRAP_MEMORY_OOB);                                       \
+        ctype v;                                                              \
+        memcpy(&v, mbase + ea, size);                                         \
+        S(1).i32 = v;                                                         \
+        if ((uint32_t)v CMP (OPB))                                            \
+            BRANCH(5 + (blen));                                               \
+        else                                                                  \
+            ip += 7 + (blen);                                                 \
+        NEXT();                                                               \
+    }
+#define LOAD_CMP_BRS(N, ctype, size)                                          \
+    LOAD_CMP_BR(N##_BR_EQ, ctype, size, S(5).i32, 1, ==)                      \
+    LOAD_CMP_BR(N##_BR_NE, ctype, size, S(5).i32, 1, !=)                      \
+    LOAD_CMP_BR(N##_BR_EQ_I, ctype, size, U32(5), 2, ==)                      \
+    LOAD_CMP_BR(N##_BR_NE_I, ctype, size, U32(5), 2, !=)
+    LOAD_CMP_BRS(I32_LOAD, uint32_t, 4)
+    LOAD_CMP_BRS(I32_LOAD8_U, uint8_t, 1)
+    LOAD_CMP_BRS(I32_LOAD16_U, uint16_t, 2)
+#undef LOAD_CMP_BRS
+#undef LOAD_CMP_BR
+
+    CASE(I32_ADD_I2) {
+        S(1).i32 = S(2).i32 + U32(3);
+        S(5).i32 = S(6).i32 + U32(7);
+        ip += 9;
+        NEXT();
+    }
+    CASE(I32_ADD_I2_BR_NE) {
+        S(1).i32 = S(2).i32 + U32(3);
+        uint32_t v = S(6).i32 + U32(7);
+        S(5).i32 = v;
+        if (v != S(9).i32)
+            BRANCH(10);
+        else
+            ip += 12;
+        NEXT();
+    }
+    CASE(I32_ADD_I2_BR_NE_I) {
+        S(1).i32 = S(2).i32 + U32(3);
+        uint32_t v = S(6).i32 + U32(7);
+        S(5).i32 = v;
+        if (v != U32(9))
+            BRANCH(11);
+        else
+            ip += 13;
+        NEXT();
+    }
+    CASE(MOV_BR) {
+        S(1) = S(2);
+        BRANCH(3);
+        NEXT();
+    }
+    CASE(MOV_BR_IF) {
+        S(1) = S(2);
+        if (S(3).i32)
+            BRANCH(4);
+        else
+            ip += 6;
+        NEXT();
+    }
+    CASE(MOV_BR_UNLESS) {
+        S(1) = S(2);
+        if (!S(3).i32)
+            BRANCH(4);
+        else
+            ip += 6;
+        NEXT();
+    }
+    CASE(SELECT_XOR_I) {
+        S(1).i32 = S(2).i32 ^ (S(5).i32 & U32(6) ? U32(3) : 0u);
+        ip += 8;
+        NEXT();
+    }
+    CASE(I32_ADD_I_MEM) {
+        uint64_t ea = (uint64_t)S(1).i32 + U32(2);
+        if (WU_UNLIKELY(ea + 4 > msize))
+            TRAP(WEFT_TRAP_MEMORY_OOB);
+        uint32_t v;
+        memcpy(&v, mbase + ea, 4);
+        v += U32(4);
+        memcpy(mbase + ea, &v, 4);
+        ip += 6;
+        NEXT();
+    }
 
 #if !WEFT_COMPUTED_GOTO
     default:

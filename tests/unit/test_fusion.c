@@ -85,6 +85,172 @@ static const uint8_t fusion_wasm[] = {
     0x10,
 };
 
+/* Fused forms of a second module; each function below is listed by its
+ * index in fusion2_fires, with the instruction its lowering must contain. */
+/*
+ * (module
+ *   (memory 1)
+ *   (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+ *   (func (export "ld16_eq") (param i32 i32) (result i32)
+ *     (block (br_if 0 (i32.eq (i32.load16_u offset=2 (local.get 0)) (local.get 1)))
+ *       (return (i32.const 0)))
+ *     (i32.const 1))
+ *   (func (export "ld8_ne_i") (param i32) (result i32) (local i32)
+ *     (if (result i32) (i32.ne (local.tee 1 (i32.load8_u (local.get 0))) (i32.const 7))
+ *       (then (local.get 1)) (else (i32.const 100))))
+ *   (func (export "ld_ne") (param i32 i32) (result i32)
+ *     (block (br_if 0 (i32.ne (local.get 1) (i32.load (local.get 0))))
+ *       (return (i32.const 1)))
+ *     (i32.const 0))
+ *   (func (export "ld_eqz") (param i32) (result i32)
+ *     (block (br_if 0 (i32.eqz (i32.load (local.get 0))))
+ *       (return (i32.const 1)))
+ *     (i32.const 0))
+ *   (func (export "mov_br_if") (param i32) (result i32) (local i32 i32)
+ *     (loop
+ *       (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+ *       (local.set 2 (i32.add (local.get 2) (local.get 1)))
+ *       (local.set 1 (local.get 0))
+ *       (br_if 0 (local.get 0)))
+ *     (local.get 2))
+ *   (func (export "mov_br") (param i32) (result i32) (local i32 i32)
+ *     (block (loop
+ *       (br_if 1 (i32.eqz (local.get 0)))
+ *       (local.set 1 (i32.add (local.get 1) (local.get 2)))
+ *       (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+ *       (local.set 2 (local.get 0))
+ *       (br 0)))
+ *     (local.get 1))
+ *   (func (export "mov_if") (param i32 i32) (result i32) (local i32)
+ *     (local.set 2 (local.get 0))
+ *     (if (result i32) (local.get 1) (then (local.get 2)) (else (i32.const -1))))
+ *   (func (export "crc_step") (param i32) (result i32) (local i32)
+ *     (select (i32.xor (local.tee 1 (i32.shl (local.get 0) (i32.const 1))) (i32.const 0x1021))
+ *             (local.get 1)
+ *             (i32.and (local.get 0) (i32.const 0x8000))))
+ *   (func (export "crc_step16") (param i32) (result i32) (local i32)
+ *     (select (i32.xor (local.tee 1 (i32.shl (local.get 0) (i32.const 1))) (i32.const 0x1021))
+ *             (local.get 1)
+ *             (i32.lt_s (i32.extend16_s (local.get 0)) (i32.const 0))))
+ *   (func (export "inc") (param i32) (result i32)
+ *     (i32.store offset=4 (local.get 0) (i32.add (i32.load offset=4 (local.get 0)) (i32.const 7)))
+ *     (i32.load offset=4 (local.get 0)))
+ *   (func (export "add2") (param i32) (result i32) (local i32 i32)
+ *     (local.set 1 (i32.add (local.get 0) (i32.const 8)))
+ *     (local.set 2 (i32.add (local.get 1) (i32.const -3)))
+ *     (i32.mul (local.get 1) (local.get 2)))
+ *   (func (export "steps") (param i32) (result i32) (local i32 i32)
+ *     (loop
+ *       (local.set 2 (i32.add (local.get 2) (i32.const 5)))
+ *       (br_if 0 (i32.ne (local.tee 1 (i32.add (local.get 1) (i32.const 2))) (local.get 0))))
+ *     (i32.add (local.get 1) (local.get 2)))
+ *   (func (export "steps_i") (param i32) (result i32) (local i32)
+ *     (loop
+ *       (local.set 0 (i32.add (local.get 0) (i32.const 5)))
+ *       (br_if 0 (i32.ne (local.tee 1 (i32.add (local.get 1) (i32.const 2))) (i32.const 10))))
+ *     (i32.add (local.get 0) (local.get 1))))
+ */
+static const uint8_t fusion2_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0c, 0x02, 0x60,
+    0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x03, 0x0e,
+    0x0d, 0x00, 0x01, 0x00, 0x01, 0x01, 0x01, 0x00, 0x01, 0x01, 0x01, 0x01,
+    0x01, 0x01, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x7c, 0x0d, 0x07, 0x6c,
+    0x64, 0x31, 0x36, 0x5f, 0x65, 0x71, 0x00, 0x00, 0x08, 0x6c, 0x64, 0x38,
+    0x5f, 0x6e, 0x65, 0x5f, 0x69, 0x00, 0x01, 0x05, 0x6c, 0x64, 0x5f, 0x6e,
+    0x65, 0x00, 0x02, 0x06, 0x6c, 0x64, 0x5f, 0x65, 0x71, 0x7a, 0x00, 0x03,
+    0x09, 0x6d, 0x6f, 0x76, 0x5f, 0x62, 0x72, 0x5f, 0x69, 0x66, 0x00, 0x04,
+    0x06, 0x6d, 0x6f, 0x76, 0x5f, 0x62, 0x72, 0x00, 0x05, 0x06, 0x6d, 0x6f,
+    0x76, 0x5f, 0x69, 0x66, 0x00, 0x06, 0x08, 0x63, 0x72, 0x63, 0x5f, 0x73,
+    0x74, 0x65, 0x70, 0x00, 0x07, 0x0a, 0x63, 0x72, 0x63, 0x5f, 0x73, 0x74,
+    0x65, 0x70, 0x31, 0x36, 0x00, 0x08, 0x03, 0x69, 0x6e, 0x63, 0x00, 0x09,
+    0x04, 0x61, 0x64, 0x64, 0x32, 0x00, 0x0a, 0x05, 0x73, 0x74, 0x65, 0x70,
+    0x73, 0x00, 0x0b, 0x07, 0x73, 0x74, 0x65, 0x70, 0x73, 0x5f, 0x69, 0x00,
+    0x0c, 0x0a, 0xcf, 0x02, 0x0d, 0x14, 0x00, 0x02, 0x40, 0x20, 0x00, 0x2f,
+    0x01, 0x02, 0x20, 0x01, 0x46, 0x0d, 0x00, 0x41, 0x00, 0x0f, 0x0b, 0x41,
+    0x01, 0x0b, 0x17, 0x01, 0x01, 0x7f, 0x20, 0x00, 0x2d, 0x00, 0x00, 0x22,
+    0x01, 0x41, 0x07, 0x47, 0x04, 0x7f, 0x20, 0x01, 0x05, 0x41, 0xe4, 0x00,
+    0x0b, 0x0b, 0x14, 0x00, 0x02, 0x40, 0x20, 0x01, 0x20, 0x00, 0x28, 0x02,
+    0x00, 0x47, 0x0d, 0x00, 0x41, 0x01, 0x0f, 0x0b, 0x41, 0x00, 0x0b, 0x12,
+    0x00, 0x02, 0x40, 0x20, 0x00, 0x28, 0x02, 0x00, 0x45, 0x0d, 0x00, 0x41,
+    0x01, 0x0f, 0x0b, 0x41, 0x00, 0x0b, 0x1f, 0x01, 0x02, 0x7f, 0x03, 0x40,
+    0x20, 0x00, 0x41, 0x01, 0x6b, 0x21, 0x00, 0x20, 0x02, 0x20, 0x01, 0x6a,
+    0x21, 0x02, 0x20, 0x00, 0x21, 0x01, 0x20, 0x00, 0x0d, 0x00, 0x0b, 0x20,
+    0x02, 0x0b, 0x25, 0x01, 0x02, 0x7f, 0x02, 0x40, 0x03, 0x40, 0x20, 0x00,
+    0x45, 0x0d, 0x01, 0x20, 0x01, 0x20, 0x02, 0x6a, 0x21, 0x01, 0x20, 0x00,
+    0x41, 0x01, 0x6b, 0x21, 0x00, 0x20, 0x00, 0x21, 0x02, 0x0c, 0x00, 0x0b,
+    0x0b, 0x20, 0x01, 0x0b, 0x12, 0x01, 0x01, 0x7f, 0x20, 0x00, 0x21, 0x02,
+    0x20, 0x01, 0x04, 0x7f, 0x20, 0x02, 0x05, 0x41, 0x7f, 0x0b, 0x0b, 0x19,
+    0x01, 0x01, 0x7f, 0x20, 0x00, 0x41, 0x01, 0x74, 0x22, 0x01, 0x41, 0xa1,
+    0x20, 0x73, 0x20, 0x01, 0x20, 0x00, 0x41, 0x80, 0x80, 0x02, 0x71, 0x1b,
+    0x0b, 0x18, 0x01, 0x01, 0x7f, 0x20, 0x00, 0x41, 0x01, 0x74, 0x22, 0x01,
+    0x41, 0xa1, 0x20, 0x73, 0x20, 0x01, 0x20, 0x00, 0xc1, 0x41, 0x00, 0x48,
+    0x1b, 0x0b, 0x14, 0x00, 0x20, 0x00, 0x20, 0x00, 0x28, 0x02, 0x04, 0x41,
+    0x07, 0x6a, 0x36, 0x02, 0x04, 0x20, 0x00, 0x28, 0x02, 0x04, 0x0b, 0x17,
+    0x01, 0x02, 0x7f, 0x20, 0x00, 0x41, 0x08, 0x6a, 0x21, 0x01, 0x20, 0x01,
+    0x41, 0x7d, 0x6a, 0x21, 0x02, 0x20, 0x01, 0x20, 0x02, 0x6c, 0x0b, 0x1f,
+    0x01, 0x02, 0x7f, 0x03, 0x40, 0x20, 0x02, 0x41, 0x05, 0x6a, 0x21, 0x02,
+    0x20, 0x01, 0x41, 0x02, 0x6a, 0x22, 0x01, 0x20, 0x00, 0x47, 0x0d, 0x00,
+    0x0b, 0x20, 0x01, 0x20, 0x02, 0x6a, 0x0b, 0x1f, 0x01, 0x01, 0x7f, 0x03,
+    0x40, 0x20, 0x00, 0x41, 0x05, 0x6a, 0x21, 0x00, 0x20, 0x01, 0x41, 0x02,
+    0x6a, 0x22, 0x01, 0x41, 0x0a, 0x47, 0x0d, 0x00, 0x0b, 0x20, 0x00, 0x20,
+    0x01, 0x6a, 0x0b, 0x0b, 0x16, 0x01, 0x00, 0x41, 0x00, 0x0b, 0x10, 0x01,
+    0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d,
+    0x0e, 0x0f, 0x10,
+};
+
+typedef struct {
+    uint32_t func;
+    const char *op;
+} fires;
+
+static const fires fusion_fires[] = {
+    {0, "I32_LOAD_I"}, {1, "I32_LOAD8_U_I"}, {2, "I32_LOAD16_S_X"}, {3, "I32_SHR_U_AND_I"},
+    {4, "I32_LOAD8_U_BR_IF"}, {5, "I32_MUL_ADD"}, {6, "I32_ADD_I_BR_NE"},
+    {7, "I32_SHR_U_AND_I"}, {8, "SELECT_AND"}, {9, "CONSTS"}, {11, "MOV2"},
+};
+
+static const fires fusion2_fires[] = {
+    {0, "I32_LOAD16_U_BR_EQ"}, {1, "I32_LOAD8_U_BR_EQ_I"}, {1, "MOV_BR"},
+    {2, "I32_LOAD_BR_NE"}, {3, "I32_LOAD_BR_UNLESS"}, {4, "MOV_BR_IF"},
+    {5, "MOV_BR"}, {6, "MOV_BR_UNLESS"}, {7, "SELECT_XOR_I"}, {8, "SELECT_XOR_I"},
+    {9, "I32_ADD_I_MEM"}, {10, "I32_ADD_I2"}, {11, "I32_ADD_I2_BR_NE"},
+    {12, "I32_ADD_I2_BR_NE_I"},
+};
+
+static char g_listing[4096];
+static size_t g_listing_len;
+
+static void listing_line(void *ud, const char *line)
+{
+    (void)ud;
+    int n = snprintf(g_listing + g_listing_len, sizeof g_listing - g_listing_len, "%s \n", line);
+    if (n > 0 && (size_t)n < sizeof g_listing - g_listing_len)
+        g_listing_len += (size_t)n;
+}
+
+/* True when the listing of function func has an instruction named op. */
+static bool lowered_to(const weft_module *m, uint32_t func, const char *op)
+{
+    char want[64];
+    g_listing_len = 0;
+    g_listing[0] = 0;
+    if (!weft_module_disasm(m, func, listing_line, NULL))
+        return false;
+    snprintf(want, sizeof want, ": %s ", op);
+    return strstr(g_listing, want) != NULL;
+}
+
+/* Checks that each listed function of m is lowered to its fused form. */
+static void check_fires(const weft_module *m, const fires *f, size_t n)
+{
+    for (size_t i = 0; m && i < n; i++) {
+        bool fired = lowered_to(m, f[i].func, f[i].op);
+        if (!fired)
+            printf("  function %u is not lowered to %s:\n%s", f[i].func, f[i].op, g_listing);
+        CHECK(fired);
+    }
+}
+
 static weft_store *g_store;
 static weft_instance *g_inst;
 
@@ -108,12 +274,14 @@ static int64_t i32_of(const char *name, int32_t a, int32_t b, int32_t c, size_t 
     return s == WEFT_OK ? r.of.i32 : INT64_MIN;
 }
 
-static void check_trap(const char *name, int32_t a)
+static void check_trap_n(const char *name, int32_t a, int32_t b, size_t n)
 {
-    weft_val arg = weft_val_i32(a), r;
+    weft_val args[2] = {weft_val_i32(a), weft_val_i32(b)}, r;
     weft_error err;
-    CHECK_TRAP(call(name, &arg, 1, &r, &err), &err, WEFT_TRAP_MEMORY_OOB);
+    CHECK_TRAP(call(name, args, n, &r, &err), &err, WEFT_TRAP_MEMORY_OOB);
 }
+
+static void check_trap(const char *name, int32_t a) { check_trap_n(name, a, 0, 1); }
 
 int main(void)
 {
@@ -123,6 +291,7 @@ int main(void)
     weft_error err;
     if (m && g_store)
         CHECK_STATUS(weft_instance_new(g_store, m, NULL, 0, &g_inst, &err), WEFT_OK, &err);
+    check_fires(m, fusion_fires, sizeof fusion_fires / sizeof fusion_fires[0]);
     if (g_inst) {
         /* i32.add of a constant, then a load: 32-bit wrap before the access */
         CHECK_EQ(i32_of("ld_add_imm", 0, 0, 0, 1), 0x09080706);
@@ -163,7 +332,56 @@ int main(void)
         CHECK_EQ(res[0].of.i32, 99);
         CHECK_EQ(res[1].of.i64, 5);
     }
+
+    weft_module *m2 = e ? unit_load(e, fusion2_wasm, sizeof fusion2_wasm, "fusion2_wasm") : NULL;
+    g_inst = NULL;
+    if (m2 && g_store)
+        CHECK_STATUS(weft_instance_new(g_store, m2, NULL, 0, &g_inst, &err), WEFT_OK, &err);
+    check_fires(m2, fusion2_fires, sizeof fusion2_fires / sizeof fusion2_fires[0]);
+    if (g_inst) {
+        /* a load, then a comparison of what it loaded and a branch */
+        CHECK_EQ(i32_of("ld16_eq", 0, 0x0403, 0, 2), 1);
+        CHECK_EQ(i32_of("ld16_eq", 0, 5, 0, 2), 0);
+        check_trap_n("ld16_eq", 65533, 0, 2);
+        CHECK_EQ(i32_of("ld8_ne_i", 2, 0, 0, 1), 3);    /* the local is written */
+        CHECK_EQ(i32_of("ld8_ne_i", 6, 0, 0, 1), 100);
+        check_trap("ld8_ne_i", 65536);
+        CHECK_EQ(i32_of("ld_ne", 0, 0x04030201, 0, 2), 1);
+        CHECK_EQ(i32_of("ld_ne", 0, 5, 0, 2), 0);
+        check_trap_n("ld_ne", 65533, 0, 2);
+        check_trap_n("ld_ne", -1, 0, 2);
+        CHECK_EQ(i32_of("ld_eqz", 0, 0, 0, 1), 1);
+        CHECK_EQ(i32_of("ld_eqz", 16, 0, 0, 1), 0);
+        check_trap("ld_eqz", 65533);
+        /* a copy, then a branch: the copy is made whether or not it is taken */
+        CHECK_EQ(i32_of("mov_br_if", 4, 0, 0, 1), 6);
+        CHECK_EQ(i32_of("mov_br_if", 1, 0, 0, 1), 0);
+        CHECK_EQ(i32_of("mov_br", 4, 0, 0, 1), 6);
+        CHECK_EQ(i32_of("mov_br", 0, 0, 0, 1), 0);
+        CHECK_EQ(i32_of("mov_if", 5, 1, 0, 2), 5);
+        CHECK_EQ(i32_of("mov_if", 5, 0, 0, 2), -1);
+        /* select (y ^ k) y (bit test) */
+        CHECK_EQ(i32_of("crc_step", 0x8001, 0, 0, 1), 0x11023);
+        CHECK_EQ(i32_of("crc_step", 0x7fff, 0, 0, 1), 0xfffe);
+        CHECK_EQ(i32_of("crc_step16", 0x18001, 0, 0, 1), 0x31023);
+        CHECK_EQ(i32_of("crc_step16", 0x17fff, 0, 0, 1), 0x2fffe);
+        /* load, add, store to one address */
+        CHECK_EQ(i32_of("inc", 100, 0, 0, 1), 7);
+        CHECK_EQ(i32_of("inc", 100, 0, 0, 1), 14);
+        CHECK_EQ(i32_of("inc", 0, 0, 0, 1), 0x0807060c);
+        check_trap("inc", 65532);
+        check_trap("inc", -4);  /* addr + offset is not wrapped */
+        CHECK_EQ(i32_of("ld_ne", 0, 0x04030201, 0, 2), 1);  /* untouched by the traps */
+        /* two adds of constants; the second reads the first */
+        CHECK_EQ(i32_of("add2", 1, 0, 0, 1), 54);
+        CHECK_EQ(i32_of("add2", -8, 0, 0, 1), 0);
+        CHECK_EQ(i32_of("steps", 6, 0, 0, 1), 21);
+        CHECK_EQ(i32_of("steps", 2, 0, 0, 1), 7);
+        CHECK_EQ(i32_of("steps_i", 0, 0, 0, 1), 35);
+        CHECK_EQ(i32_of("steps_i", 1, 0, 0, 1), 36);
+    }
     weft_store_delete(g_store);
+    weft_module_delete(m2);
     weft_module_delete(m);
     weft_engine_delete(e);
     return unit_finish();
