@@ -75,6 +75,8 @@ static const char *format_of(uint16_t op)
     case OPC_I32_ADD_I2: return "sswssw";
     case OPC_I32_ADD_I2_BR_NE: return "sswsswsr";
     case OPC_I32_ADD_I2_BR_NE_I: return "sswsswwr";
+    case OPC_I32_AND_I_BR_EQ_I: case OPC_I32_AND_I_BR_NE_I:
+    case OPC_I32_AND_I_BR_LT_U_I: case OPC_I32_AND_I_BR_GE_U_I: return "sswwr";
     case OPC_MOV_BR: return "ssr";
     case OPC_MOV_BR_IF: case OPC_MOV_BR_UNLESS: return "sssr";
     case OPC_SELECT_XOR_I: return "sswsw";

@@ -681,24 +681,37 @@ static bool fuse_cond(wl_ctx *L, const wl_val *cond, bool when_true)
     uint16_t a = code[at + 2];
     /* a loop step (I32_ADD_I d, x, imm) right before d != b */
     uint32_t pv = L->prev_at;
-    bool step = pv != NO_FIX && pv + 5 == at && code[pv] == OPC_I32_ADD_I;
+    bool prev5 = pv != NO_FIX && pv + 5 == at;  /* a 5-unit instruction right before */
+    uint32_t sp = pv;  /* where the step is */
+    bool step = prev5 && code[pv] == OPC_I32_ADD_I;
     /* or the second step of an I32_ADD_I2 (two counters of one loop) */
     uint32_t a2 = L->add2_at;
     if (!step && a2 != NO_FIX && a2 + 9 == at && code[a2] == OPC_I32_ADD_I2) {
         step = true;
-        pv = a2 + 4;  /* its second half has the layout of an I32_ADD_I */
+        sp = a2 + 4;  /* its second half has the layout of an I32_ADD_I */
     }
     /* a load right before a test of what it loaded: the fused form still
      * writes the load's dst (often a local) */
-    uint16_t lop = pv != NO_FIX && pv + 5 == at ? load_cmp_op(code[pv]) : 0;
+    uint16_t lop = prev5 ? load_cmp_op(code[pv]) : 0;
     uint16_t ld = lop ? code[pv + 1] : 0;
-    if (cmp_kind[op] == 1) {
+    /* an and with a constant right before a test of its result against a
+     * constant: the fused form writes the and's dst too */
+    bool and_i = prev5 && code[pv] == OPC_I32_AND_I;
+    /* a ^ b and a - b are nonzero exactly when a != b */
+    uint16_t cop = op;
+    switch (op) {
+    case OPC_I32_XOR: case OPC_I32_SUB: cop = OPC_I32_NE; break;
+    case OPC_I32_XOR_I: case OPC_I32_SUB_I: cop = OPC_I32_NE_I; break;
+    case OPC_I64_XOR: case OPC_I64_SUB: cop = OPC_I64_NE; break;
+    case OPC_I64_XOR_I: case OPC_I64_SUB_I: cop = OPC_I64_NE_I; break;
+    }
+    if (cmp_kind[cop] == 1) {
         uint16_t b = code[at + 3];
-        uint16_t bop = when_true ? op : cmp_neg[op];
-        if (step && bop == OPC_I32_NE && (a == code[pv + 1] || b == code[pv + 1])) {
-            uint16_t other = a == code[pv + 1] ? b : a;
+        uint16_t bop = when_true ? cop : cmp_neg[cop];
+        if (step && bop == OPC_I32_NE && (a == code[sp + 1] || b == code[sp + 1])) {
+            uint16_t other = a == code[sp + 1] ? b : a;
             *L->len = at;
-            if (pv == a2 + 4)
+            if (sp != pv)
                 code[a2] = OPC_I32_ADD_I2_BR_NE;
             else
                 code[pv] = OPC_I32_ADD_I_BR_NE;
@@ -717,18 +730,41 @@ static bool fuse_cond(wl_ctx *L, const wl_val *cond, bool when_true)
         e16(L, bop + 2);  /* BR_<cmp> */
         e16(L, a);
         e16(L, b);
-    } else if (cmp_kind[op] == 2) {
+    } else if (cmp_kind[cop] == 2) {
         uint16_t lo = code[at + 3], hi = code[at + 4];
-        uint16_t base = (uint16_t)(op - 1);
+        uint16_t base = (uint16_t)(cop - 1);
         uint16_t bop = when_true ? base : cmp_neg[base];
-        if (step && bop == OPC_I32_NE && a == code[pv + 1]) {
+        if (step && bop == OPC_I32_NE && a == code[sp + 1]) {
             *L->len = at;
-            if (pv == a2 + 4)
+            if (sp != pv)
                 code[a2] = OPC_I32_ADD_I2_BR_NE_I;
             else
                 code[pv] = OPC_I32_ADD_I_BR_NE_I;
             e16(L, lo);
             e16(L, hi);
+            barrier(L);
+            return true;
+        }
+        uint32_t k = (uint32_t)lo | (uint32_t)hi << 16;
+        uint16_t aop = 0;
+        switch (bop) {
+        case OPC_I32_EQ: aop = OPC_I32_AND_I_BR_EQ_I; break;
+        case OPC_I32_NE: aop = OPC_I32_AND_I_BR_NE_I; break;
+        case OPC_I32_LT_U: aop = OPC_I32_AND_I_BR_LT_U_I; break;
+        case OPC_I32_GE_U: aop = OPC_I32_AND_I_BR_GE_U_I; break;
+        case OPC_I32_LE_U:  /* v <= k is v < k + 1 */
+            if (k != UINT32_MAX)
+                aop = OPC_I32_AND_I_BR_LT_U_I, k++;
+            break;
+        case OPC_I32_GT_U:  /* v > k is v >= k + 1 */
+            if (k != UINT32_MAX)
+                aop = OPC_I32_AND_I_BR_GE_U_I, k++;
+            break;
+        }
+        if (and_i && aop && a == code[pv + 1]) {
+            *L->len = at;
+            code[pv] = aop;
+            e32(L, k);
             barrier(L);
             return true;
         }
@@ -745,6 +781,28 @@ static bool fuse_cond(wl_ctx *L, const wl_val *cond, bool when_true)
         e16(L, a);
         e16(L, lo);
         e16(L, hi);
+    } else if (op == OPC_I32_AND_I) {
+        /* x & mask as the condition: a test of the and's result against 0 */
+        code[at] = when_true ? OPC_I32_AND_I_BR_NE_I : OPC_I32_AND_I_BR_EQ_I;
+        e32(L, 0);
+    } else if (op == OPC_I32_EQZ && pv != NO_FIX && code[pv + 1] == a && a == code[at + 1] &&
+               (((code[pv] == OPC_I32_XOR || code[pv] == OPC_I32_SUB) && pv + 4 == at) ||
+                ((code[pv] == OPC_I32_XOR_I || code[pv] == OPC_I32_SUB_I) && prev5))) {
+        /* (x ^ y) == 0 and (x - y) == 0 are x == y; the xor's result is
+         * the temporary only the eqz reads */
+        bool imm = code[pv] == OPC_I32_XOR_I || code[pv] == OPC_I32_SUB_I;
+        uint16_t x = code[pv + 2], y = code[pv + 3], y2 = imm ? code[pv + 4] : 0;
+        *L->len = pv;
+        e16(L, (when_true ? OPC_I32_EQ : OPC_I32_NE) + (imm ? 3 : 2));
+        e16(L, x);
+        e16(L, y);
+        if (imm)
+            e16(L, y2);
+    } else if (op == OPC_I32_EQZ && and_i && a == code[pv + 1]) {
+        /* (x & mask) == 0 */
+        *L->len = at;
+        code[pv] = when_true ? OPC_I32_AND_I_BR_EQ_I : OPC_I32_AND_I_BR_NE_I;
+        e32(L, 0);
     } else if (op == OPC_I32_EQZ && lop && a == ld && lop != OPC_I32_LOAD16_U_BR_EQ) {
         /* load, then branch on its value being zero or not */
         *L->len = at;

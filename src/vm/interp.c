@@ -886,6 +886,21 @@ do_throw: {
             ip += 13;
         NEXT();
     }
+#define AND_BR(N, CMP)                                                        \
+    CASE(N) {                                                                 \
+        uint32_t v = S(2).i32 & U32(3);                                       \
+        S(1).i32 = v;                                                         \
+        if (v CMP U32(5))                                                     \
+            BRANCH(7);                                                        \
+        else                                                                  \
+            ip += 9;                                                          \
+        NEXT();                                                               \
+    }
+    AND_BR(I32_AND_I_BR_EQ_I, ==)
+    AND_BR(I32_AND_I_BR_NE_I, !=)
+    AND_BR(I32_AND_I_BR_LT_U_I, <)
+    AND_BR(I32_AND_I_BR_GE_U_I, >=)
+#undef AND_BR
     CASE(MOV_BR) {
         S(1) = S(2);
         BRANCH(3);
