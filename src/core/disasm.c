@@ -80,6 +80,7 @@ static const char *format_of(uint16_t op)
     case OPC_MOV_BR: return "ssr";
     case OPC_MOV_BR_IF: case OPC_MOV_BR_UNLESS: return "sssr";
     case OPC_SELECT_XOR_I: return "sswsw";
+    case OPC_I32_SHL_I_SELECT_XOR_I: return "sshswsw";
     case OPC_I32_ADD_I_MEM: return "sww";
     }
     return NULL;

@@ -119,10 +119,12 @@ struct wl_ctx {
 
     uint32_t mov_at;     /* position of the last MOV, while mov_valid */
     bool mov_valid;
-    uint32_t last_dst;   /* position of the last simple instruction's dst */
+    uint32_t last_op;    /* position of the last simple instruction */
+    uint32_t last_dst;   /* position of its dst operand (its result) */
     uint32_t last_end;   /* code length right after it */
     bool last_valid;
     uint32_t prev_at;    /* the simple instruction just before it, or NO_FIX */
+    uint32_t prev2_at;   /* and the one before that, or NO_FIX */
     uint32_t add2_at;    /* the last I32_ADD_I2 made, or NO_FIX */
 
     size_t op_at;        /* offset of the current instruction */
@@ -207,12 +209,15 @@ static uint32_t get32(wl_ctx *L, uint32_t at)
  * retargeted by a following local.set. */
 static void simple_op(wl_ctx *L, uint32_t op, uint32_t dst)
 {
-    if (!L->last_valid)
-        L->prev_at = NO_FIX;
-    else if (L->last_end == pos(L))
-        L->prev_at = L->last_dst - 1;
-    else if (L->last_dst - 1 != pos(L))  /* not a fused form replacing the last one */
-        L->prev_at = NO_FIX;
+    if (!L->last_valid) {
+        L->prev_at = L->prev2_at = NO_FIX;
+    } else if (L->last_end == pos(L)) {
+        L->prev2_at = L->prev_at;
+        L->prev_at = L->last_op;
+    } else if (L->last_op != pos(L)) {  /* not a fused form replacing the last one */
+        L->prev_at = L->prev2_at = NO_FIX;
+    }
+    L->last_op = pos(L);
     L->last_dst = pos(L) + 1;
     e16(L, op);
     e16(L, dst);
@@ -636,7 +641,7 @@ static bool last_wrote(const wl_ctx *L, const wl_val *v, uint32_t *at)
     if (v->is_const || v->pooled || v->slot != v->home ||
         (*L->code)[L->last_dst] != v->home)
         return false;
-    *at = L->last_dst - 1;
+    *at = L->last_op;
     return true;
 }
 
@@ -662,7 +667,7 @@ static bool fuse_cond(wl_ctx *L, const wl_val *cond, bool when_true)
     if (cond->is_const)
         return false;
     uint16_t *code = *L->code;
-    uint32_t at = L->last_dst - 1;
+    uint32_t at = L->last_op;
     if (code[L->last_dst] == cond->slot &&
         (code[at] == OPC_I32_LOAD || code[at] == OPC_I32_LOAD8_U)) {
         /* the load still writes its dst, which may be a local */
@@ -1534,7 +1539,7 @@ static void store_local(wl_ctx *L, uint32_t x, wl_val v)
         L->last_end == pos(L) && (*L->code)[L->last_dst] == v.home) {
         /* still the last instruction: a following br_if may fuse with it */
         uint16_t *code = *L->code;
-        uint32_t at = L->last_dst - 1, pv = L->prev_at;
+        uint32_t at = L->last_op, pv = L->prev_at;
         code[L->last_dst] = ls;
         if (code[at] == OPC_I32_ADD_I && pv != NO_FIX && pv + 5 == at &&
             code[pv] == OPC_I32_ADD_I && !L->oom) {
@@ -1997,12 +2002,24 @@ static weft_status lower_body(wl_ctx *L)
                 /* select (y ^ k) y (x & mask): the xor's result is a
                  * temporary only the select reads */
                 uint16_t x = code[at + 2], y = code[pv + 2];
-                uint32_t k = get32(L, pv + 3);
+                uint32_t k = get32(L, pv + 3), p2 = L->prev2_at;
                 L->last_valid = false;  /* pv is not the instruction before */
-                *L->len = pv;
-                simple_op(L, OPC_SELECT_XOR_I, dst);
-                e16(L, y); e32(L, k); e16(L, x); e32(L, mask);
-                end_simple(L);
+                if (p2 != NO_FIX && p2 + 5 == pv && code[p2] == OPC_I32_SHL_I &&
+                    code[p2 + 1] == y) {
+                    /* y is z << s, computed right before: one step of a
+                     * bitwise CRC */
+                    uint16_t z = code[p2 + 2], sh = (uint16_t)(get32(L, p2 + 3) & 31);
+                    *L->len = p2;
+                    simple_op(L, OPC_I32_SHL_I_SELECT_XOR_I, y);
+                    e16(L, z); e16(L, sh); e16(L, dst); e32(L, k); e16(L, x); e32(L, mask);
+                    end_simple(L);
+                    L->last_dst = p2 + 4;  /* the result, for a local.set */
+                } else {
+                    *L->len = pv;
+                    simple_op(L, OPC_SELECT_XOR_I, dst);
+                    e16(L, y); e32(L, k); e16(L, x); e32(L, mask);
+                    end_simple(L);
+                }
             } else if (mask) {
                 uint16_t x = (*L->code)[at + 2];
                 *L->len = at;

@@ -927,6 +927,13 @@ do_throw: {
         ip += 8;
         NEXT();
     }
+    CASE(I32_SHL_I_SELECT_XOR_I) {
+        uint32_t v = S(2).i32 << (ip[3] & 31);
+        S(1).i32 = v;
+        S(4).i32 = v ^ (S(7).i32 & U32(8) ? U32(5) : 0u);
+        ip += 10;
+        NEXT();
+    }
     CASE(I32_ADD_I_MEM) {
         uint64_t ea = (uint64_t)S(1).i32 + U32(2);
         if (WU_UNLIKELY(ea + 4 > msize))
