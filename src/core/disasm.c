@@ -78,6 +78,9 @@ static const char *format_of(uint16_t op)
     case OPC_I32_AND_I_BR_EQ_I: case OPC_I32_AND_I_BR_NE_I:
     case OPC_I32_AND_I_BR_LT_U_I: case OPC_I32_AND_I_BR_GE_U_I: return "sswwr";
     case OPC_MOV_BR: return "ssr";
+    case OPC_MOV2_BR: return "ssssr";
+    case OPC_CONST32_BR: return "swr";
+    case OPC_I32_ADD_I_BR: return "sswr";
     case OPC_MOV_BR_IF: case OPC_MOV_BR_UNLESS: return "sssr";
     case OPC_SELECT_XOR_I: return "sswsw";
     case OPC_I32_SHL_I_SELECT_XOR_I: return "sshswsw";

@@ -119,6 +119,10 @@ struct wl_ctx {
 
     uint32_t mov_at;     /* position of the last MOV, while mov_valid */
     bool mov_valid;
+    uint32_t mov2_at;    /* position of the last MOV2, while mov2_valid */
+    bool mov2_valid;
+    uint32_t const_at;   /* position of the last CONST32, while const_valid */
+    bool const_valid;
     uint32_t last_op;    /* position of the last simple instruction */
     uint32_t last_dst;   /* position of its dst operand (its result) */
     uint32_t last_end;   /* code length right after it */
@@ -231,6 +235,8 @@ static void barrier(wl_ctx *L)
 {
     L->last_valid = false;
     L->mov_valid = false;
+    L->mov2_valid = false;
+    L->const_valid = false;
     L->add2_at = NO_FIX;
 }
 
@@ -245,6 +251,8 @@ static void emit_mov(wl_ctx *L, uint32_t dst, uint32_t src)
         (*L->code)[L->mov_at] = OPC_MOV2;
         e16(L, dst);
         e16(L, src);
+        L->mov2_at = L->mov_at;
+        L->mov2_valid = true;
         return;
     }
     L->mov_at = pos(L);
@@ -255,16 +263,45 @@ static void emit_mov(wl_ctx *L, uint32_t dst, uint32_t src)
 }
 
 /* Emits the opcode and condition slot of BR (cond unused), BR_IF or
- * BR_UNLESS; a MOV right before it (no label between) is folded in as
- * MOV_BR, MOV_BR_IF or MOV_BR_UNLESS, which copies before testing. The
- * caller then emits the rel field. */
+ * BR_UNLESS; the caller then emits the rel field. The instruction right
+ * before it (no label between) is folded in when there is a form for the
+ * pair, which does that instruction's work before testing and branching:
+ * a MOV (MOV_BR, MOV_BR_IF, MOV_BR_UNLESS); before a BR, a MOV2, a
+ * CONST32 or an add or subtraction of a constant (MOV2_BR, CONST32_BR,
+ * I32_ADD_I_BR); an add or subtraction of a constant whose result is the
+ * BR_IF's condition (I32_ADD_I_BR_NE_I with 0). */
 static void emit_br_op(wl_ctx *L, uint16_t op, uint16_t cond)
 {
-    bool fold = L->mov_valid && L->mov_at + 3 == pos(L) && !L->oom;
+    uint16_t *code = *L->code;
+    uint32_t at = pos(L);
+    bool mov = L->mov_valid && L->mov_at + 3 == at;
+    bool mov2 = op == OPC_BR && L->mov2_valid && L->mov2_at + 5 == at;
+    bool c32 = op == OPC_BR && L->const_valid && L->const_at + 4 == at;
+    bool add = L->last_valid && L->last_end == at && L->last_op + 5 == at &&
+               (code[L->last_op] == OPC_I32_ADD_I || code[L->last_op] == OPC_I32_SUB_I) &&
+               (op == OPC_BR || (op == OPC_BR_IF && code[L->last_op + 1] == cond));
     barrier(L);
-    if (fold) {
-        (*L->code)[L->mov_at] = op == OPC_BR ? OPC_MOV_BR
-                              : op == OPC_BR_IF ? OPC_MOV_BR_IF : OPC_MOV_BR_UNLESS;
+    if (L->oom) {
+        return;
+    } else if (mov) {
+        code[L->mov_at] = op == OPC_BR ? OPC_MOV_BR
+                        : op == OPC_BR_IF ? OPC_MOV_BR_IF : OPC_MOV_BR_UNLESS;
+    } else if (mov2) {
+        code[L->mov2_at] = OPC_MOV2_BR;
+        return;
+    } else if (c32) {
+        code[L->const_at] = OPC_CONST32_BR;
+        return;
+    } else if (add) {
+        if (code[L->last_op] == OPC_I32_SUB_I)  /* x - k is x + -k */
+            put32(L, L->last_op + 3, 0u - get32(L, L->last_op + 3));
+        if (op == OPC_BR) {
+            code[L->last_op] = OPC_I32_ADD_I_BR;
+        } else {
+            code[L->last_op] = OPC_I32_ADD_I_BR_NE_I;
+            e32(L, 0);
+        }
+        return;
     } else {
         e16(L, op);
     }
@@ -360,9 +397,11 @@ static void emit_const(wl_ctx *L, uint32_t dst, uint8_t type, uint64_t v)
 {
     barrier(L);
     if (type == WEFT_I32 || type == WEFT_F32) {
+        L->const_at = pos(L);
         e16(L, OPC_CONST32);
         e16(L, dst);
         e32(L, (uint32_t)v);
+        L->const_valid = true;
     } else {
         e16(L, OPC_CONST64);
         e16(L, dst);

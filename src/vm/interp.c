@@ -40,9 +40,31 @@ typedef double VT_f64;
             CHARGE();                                                         \
         ip += (i) + r_;                                                       \
     } while (0)
+/* BRANCH for a fused instruction that wrote slots before it branches:
+ * when a backward branch cannot be paid for, undo restores what it wrote,
+ * so that the whole instruction runs again on resume. */
+#define BRANCH_UNDO(i, undo)                                                  \
+    do {                                                                      \
+        int32_t r_ = REL(i);                                                  \
+        if (r_ < 0) {                                                         \
+            if (WU_UNLIKELY(fuel <= 0 || st->interrupt)) {                    \
+                undo;                                                         \
+                goto out_of_fuel;                                             \
+            }                                                                 \
+            fuel--;                                                           \
+        }                                                                     \
+        ip += (i) + r_;                                                       \
+    } while (0)
 #else
 #define CHARGE() ((void)0)
 #define BRANCH(i) JUMP(i)
+#define BRANCH_UNDO(i, undo)                                                  \
+    do {                                                                      \
+        if (0) {                                                              \
+            undo;                                                             \
+        }                                                                     \
+        JUMP(i);                                                              \
+    } while (0)
 #endif
 
 #define LOAD_MEM()                                                            \
@@ -756,19 +778,21 @@ do_throw: {
         NEXT();
     }
     CASE(I32_ADD_I_BR_NE) {
+        wv_slot o1 = S(1);
         uint32_t v = S(2).i32 + U32(3);
         S(1).i32 = v;
         if (v != S(5).i32)
-            BRANCH(6);
+            BRANCH_UNDO(6, S(1) = o1);
         else
             ip += 8;
         NEXT();
     }
     CASE(I32_ADD_I_BR_NE_I) {
+        wv_slot o1 = S(1);
         uint32_t v = S(2).i32 + U32(3);
         S(1).i32 = v;
         if (v != U32(5))
-            BRANCH(7);
+            BRANCH_UNDO(7, S(1) = o1);
         else
             ip += 9;
         NEXT();
@@ -822,9 +846,10 @@ do_throw: {
             TRAP(WEFT_TRAP_MEMORY_OOB);                                       \
         ctype v;                                                              \
         memcpy(&v, mbase + ea, size);                                         \
+        wv_slot o1 = S(1);                                                    \
         S(1).i32 = v;                                                         \
         if (test)                                                             \
-            BRANCH(5);                                                        \
+            BRANCH_UNDO(5, S(1) = o1);                                        \
         else                                                                  \
             ip += 7;                                                          \
         NEXT();                                                               \
@@ -842,9 +867,10 @@ do_throw: {
             TRAP(WEFT_TRAP_MEMORY_OOB);                                       \
         ctype v;                                                              \
         memcpy(&v, mbase + ea, size);                                         \
+        wv_slot o1 = S(1);                                                    \
         S(1).i32 = v;                                                         \
         if ((uint32_t)v CMP (OPB))                                            \
-            BRANCH(5 + (blen));                                               \
+            BRANCH_UNDO(5 + (blen), S(1) = o1);                               \
         else                                                                  \
             ip += 7 + (blen);                                                 \
         NEXT();                                                               \
@@ -867,31 +893,34 @@ do_throw: {
         NEXT();
     }
     CASE(I32_ADD_I2_BR_NE) {
+        wv_slot o1 = S(1), o5 = S(5);
         S(1).i32 = S(2).i32 + U32(3);
         uint32_t v = S(6).i32 + U32(7);
         S(5).i32 = v;
         if (v != S(9).i32)
-            BRANCH(10);
+            BRANCH_UNDO(10, (S(5) = o5, S(1) = o1));
         else
             ip += 12;
         NEXT();
     }
     CASE(I32_ADD_I2_BR_NE_I) {
+        wv_slot o1 = S(1), o5 = S(5);
         S(1).i32 = S(2).i32 + U32(3);
         uint32_t v = S(6).i32 + U32(7);
         S(5).i32 = v;
         if (v != U32(9))
-            BRANCH(11);
+            BRANCH_UNDO(11, (S(5) = o5, S(1) = o1));
         else
             ip += 13;
         NEXT();
     }
 #define AND_BR(N, CMP)                                                        \
     CASE(N) {                                                                 \
+        wv_slot o1 = S(1);                                                    \
         uint32_t v = S(2).i32 & U32(3);                                       \
         S(1).i32 = v;                                                         \
         if (v CMP U32(5))                                                     \
-            BRANCH(7);                                                        \
+            BRANCH_UNDO(7, S(1) = o1);                                        \
         else                                                                  \
             ip += 9;                                                          \
         NEXT();                                                               \
@@ -901,23 +930,44 @@ do_throw: {
     AND_BR(I32_AND_I_BR_LT_U_I, <)
     AND_BR(I32_AND_I_BR_GE_U_I, >=)
 #undef AND_BR
-    CASE(MOV_BR) {
+    CASE(MOV2_BR) {
+        wv_slot o1 = S(1), o3 = S(3);
         S(1) = S(2);
-        BRANCH(3);
+        S(3) = S(4);
+        BRANCH_UNDO(5, (S(3) = o3, S(1) = o1));
+        NEXT();
+    }
+    CASE(CONST32_BR) {
+        S(1).i32 = U32(2);  /* runs again unchanged if it cannot pay */
+        BRANCH(4);
+        NEXT();
+    }
+    CASE(I32_ADD_I_BR) {
+        wv_slot o1 = S(1);
+        S(1).i32 = S(2).i32 + U32(3);
+        BRANCH_UNDO(5, S(1) = o1);
+        NEXT();
+    }
+    CASE(MOV_BR) {
+        wv_slot o1 = S(1);
+        S(1) = S(2);
+        BRANCH_UNDO(3, S(1) = o1);
         NEXT();
     }
     CASE(MOV_BR_IF) {
+        wv_slot o1 = S(1);
         S(1) = S(2);
         if (S(3).i32)
-            BRANCH(4);
+            BRANCH_UNDO(4, S(1) = o1);
         else
             ip += 6;
         NEXT();
     }
     CASE(MOV_BR_UNLESS) {
+        wv_slot o1 = S(1);
         S(1) = S(2);
         if (!S(3).i32)
-            BRANCH(4);
+            BRANCH_UNDO(4, S(1) = o1);
         else
             ip += 6;
         NEXT();
