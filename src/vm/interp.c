@@ -40,31 +40,24 @@ typedef double VT_f64;
             CHARGE();                                                         \
         ip += (i) + r_;                                                       \
     } while (0)
-/* BRANCH for a fused instruction that wrote slots before it branches:
- * when a backward branch cannot be paid for, undo restores what it wrote,
- * so that the whole instruction runs again on resume. */
-#define BRANCH_UNDO(i, undo)                                                  \
+/* BRANCH for a fused instruction that has done other work before it
+ * branches: when a backward branch cannot be paid for, execution stops at
+ * the target with the payment owed (the store's susp_owed), as it would
+ * have stopped at a separate branch instruction, and resuming pays first. */
+#define BRANCH_OWED(i)                                                        \
     do {                                                                      \
         int32_t r_ = REL(i);                                                  \
+        ip += (i) + r_;                                                       \
         if (r_ < 0) {                                                         \
-            if (WU_UNLIKELY(fuel <= 0 || st->interrupt)) {                    \
-                undo;                                                         \
-                goto out_of_fuel;                                             \
-            }                                                                 \
+            if (WU_UNLIKELY(fuel <= 0 || st->interrupt))                      \
+                goto out_of_fuel_owed;                                        \
             fuel--;                                                           \
         }                                                                     \
-        ip += (i) + r_;                                                       \
     } while (0)
 #else
 #define CHARGE() ((void)0)
 #define BRANCH(i) JUMP(i)
-#define BRANCH_UNDO(i, undo)                                                  \
-    do {                                                                      \
-        if (0) {                                                              \
-            undo;                                                             \
-        }                                                                     \
-        JUMP(i);                                                              \
-    } while (0)
+#define BRANCH_OWED(i) JUMP(i)
 #endif
 
 #define LOAD_MEM()                                                            \
@@ -253,6 +246,15 @@ weft_trap_kind wv_run(weft_store *st, const uint16_t *ip, wv_slot *fp,
     wv_exn *exn;
     LOAD_MEM();
     (void)fuel;
+#if WEFT_FUEL
+    if (WU_UNLIKELY(st->susp_owed)) {
+        /* resumed after a fused instruction whose branch was not paid for */
+        if (fuel <= 0 || st->interrupt)
+            goto out_of_fuel;
+        fuel--;
+        st->susp_owed = false;
+    }
+#endif
 
 #if WEFT_COMPUTED_GOTO
     NEXT();
@@ -778,21 +780,19 @@ do_throw: {
         NEXT();
     }
     CASE(I32_ADD_I_BR_NE) {
-        wv_slot o1 = S(1);
         uint32_t v = S(2).i32 + U32(3);
         S(1).i32 = v;
         if (v != S(5).i32)
-            BRANCH_UNDO(6, S(1) = o1);
+            BRANCH_OWED(6);
         else
             ip += 8;
         NEXT();
     }
     CASE(I32_ADD_I_BR_NE_I) {
-        wv_slot o1 = S(1);
         uint32_t v = S(2).i32 + U32(3);
         S(1).i32 = v;
         if (v != U32(5))
-            BRANCH_UNDO(7, S(1) = o1);
+            BRANCH_OWED(7);
         else
             ip += 9;
         NEXT();
@@ -846,10 +846,9 @@ do_throw: {
             TRAP(WEFT_TRAP_MEMORY_OOB);                                       \
         ctype v;                                                              \
         memcpy(&v, mbase + ea, size);                                         \
-        wv_slot o1 = S(1);                                                    \
         S(1).i32 = v;                                                         \
         if (test)                                                             \
-            BRANCH_UNDO(5, S(1) = o1);                                        \
+            BRANCH_OWED(5);                                                   \
         else                                                                  \
             ip += 7;                                                          \
         NEXT();                                                               \
@@ -867,10 +866,9 @@ do_throw: {
             TRAP(WEFT_TRAP_MEMORY_OOB);                                       \
         ctype v;                                                              \
         memcpy(&v, mbase + ea, size);                                         \
-        wv_slot o1 = S(1);                                                    \
         S(1).i32 = v;                                                         \
         if ((uint32_t)v CMP (OPB))                                            \
-            BRANCH_UNDO(5 + (blen), S(1) = o1);                               \
+            BRANCH_OWED(5 + (blen));                                          \
         else                                                                  \
             ip += 7 + (blen);                                                 \
         NEXT();                                                               \
@@ -893,34 +891,31 @@ do_throw: {
         NEXT();
     }
     CASE(I32_ADD_I2_BR_NE) {
-        wv_slot o1 = S(1), o5 = S(5);
         S(1).i32 = S(2).i32 + U32(3);
         uint32_t v = S(6).i32 + U32(7);
         S(5).i32 = v;
         if (v != S(9).i32)
-            BRANCH_UNDO(10, (S(5) = o5, S(1) = o1));
+            BRANCH_OWED(10);
         else
             ip += 12;
         NEXT();
     }
     CASE(I32_ADD_I2_BR_NE_I) {
-        wv_slot o1 = S(1), o5 = S(5);
         S(1).i32 = S(2).i32 + U32(3);
         uint32_t v = S(6).i32 + U32(7);
         S(5).i32 = v;
         if (v != U32(9))
-            BRANCH_UNDO(11, (S(5) = o5, S(1) = o1));
+            BRANCH_OWED(11);
         else
             ip += 13;
         NEXT();
     }
 #define AND_BR(N, CMP)                                                        \
     CASE(N) {                                                                 \
-        wv_slot o1 = S(1);                                                    \
         uint32_t v = S(2).i32 & U32(3);                                       \
         S(1).i32 = v;                                                         \
         if (v CMP U32(5))                                                     \
-            BRANCH_UNDO(7, S(1) = o1);                                        \
+            BRANCH_OWED(7);                                                   \
         else                                                                  \
             ip += 9;                                                          \
         NEXT();                                                               \
@@ -931,43 +926,38 @@ do_throw: {
     AND_BR(I32_AND_I_BR_GE_U_I, >=)
 #undef AND_BR
     CASE(MOV2_BR) {
-        wv_slot o1 = S(1), o3 = S(3);
         S(1) = S(2);
         S(3) = S(4);
-        BRANCH_UNDO(5, (S(3) = o3, S(1) = o1));
+        BRANCH_OWED(5);
         NEXT();
     }
     CASE(CONST32_BR) {
-        S(1).i32 = U32(2);  /* runs again unchanged if it cannot pay */
-        BRANCH(4);
+        S(1).i32 = U32(2);
+        BRANCH_OWED(4);
         NEXT();
     }
     CASE(I32_ADD_I_BR) {
-        wv_slot o1 = S(1);
         S(1).i32 = S(2).i32 + U32(3);
-        BRANCH_UNDO(5, S(1) = o1);
+        BRANCH_OWED(5);
         NEXT();
     }
     CASE(MOV_BR) {
-        wv_slot o1 = S(1);
         S(1) = S(2);
-        BRANCH_UNDO(3, S(1) = o1);
+        BRANCH_OWED(3);
         NEXT();
     }
     CASE(MOV_BR_IF) {
-        wv_slot o1 = S(1);
         S(1) = S(2);
         if (S(3).i32)
-            BRANCH_UNDO(4, S(1) = o1);
+            BRANCH_OWED(4);
         else
             ip += 6;
         NEXT();
     }
     CASE(MOV_BR_UNLESS) {
-        wv_slot o1 = S(1);
         S(1) = S(2);
         if (!S(3).i32)
-            BRANCH_UNDO(4, S(1) = o1);
+            BRANCH_OWED(4);
         else
             ip += 6;
         NEXT();
@@ -1003,6 +993,8 @@ do_throw: {
 #endif
 
 #if WEFT_FUEL
+out_of_fuel_owed:
+    st->susp_owed = true;
 out_of_fuel: {
     weft_trap_kind k = st->interrupt ? WEFT_TRAP_INTERRUPTED : WEFT_TRAP_OUT_OF_FUEL;
     st->interrupt = 0;  /* the request has taken effect */
@@ -1016,6 +1008,7 @@ out_of_fuel: {
         st->fuel = fuel;
         return k;
     }
+    st->susp_owed = false;
     trap = k;
 }
 #endif

@@ -442,25 +442,30 @@ static int64_t i32_of(const char *name, int32_t a, int32_t b, int32_t c, size_t 
 
 /* Calls an export with one unit of fuel at a time, resuming until it
  * returns: the loops stop at their closing fused instructions, which must
- * then run again from the start as if they had not run. INT64_MIN when
- * fuel is not compiled in. */
+ * then go on as if their branch had been a separate instruction, and
+ * use as much fuel in all as one call with enough. INT64_MIN when fuel
+ * is not compiled in. */
 static int64_t i32_stepped(const char *name, int32_t a, int32_t b, size_t n)
 {
     weft_func *f = unit_func(g_inst, name);
     weft_val args[2] = {weft_val_i32(a), weft_val_i32(b)}, r;
     weft_error err;
-    if (!f || weft_store_set_fuel(g_store, 1) != WEFT_OK)
+    if (!f || weft_store_set_fuel(g_store, 1000000) != WEFT_OK)
         return INT64_MIN;
+    CHECK_STATUS(weft_func_call(g_store, f, args, n, &r, 1, &err), WEFT_OK, &err);
+    uint64_t direct = 1000000 - weft_store_get_fuel(g_store);
+    CHECK_EQ(weft_store_set_fuel(g_store, 1), WEFT_OK);
     memset(&r, 0, sizeof r);
     weft_status s = weft_func_call(g_store, f, args, n, &r, 1, &err);
     unsigned stops = 0;
     while (s == WEFT_SUSPENDED && stops < 100000) {
         stops++;
-        CHECK_EQ(weft_store_set_fuel(g_store, 1), WEFT_OK);
+        CHECK_EQ(weft_store_set_fuel(g_store, weft_store_get_fuel(g_store) + 1), WEFT_OK);
         s = weft_store_resume(g_store, &r, 1, &err);
     }
-    weft_store_unlimited_fuel(g_store);
     CHECK_STATUS(s, WEFT_OK, &err);
+    CHECK_EQ(1 + stops - weft_store_get_fuel(g_store), direct);
+    weft_store_unlimited_fuel(g_store);
     if (stops < 2)
         printf("  %s stopped %u times\n", name, stops);
     CHECK(stops >= 2);
