@@ -170,14 +170,14 @@ void wm_disasm(const uint16_t *code, uint32_t start, uint32_t end,
             return;
         }
         const char *f = format_of(code[at]);
-        size_t k = wu_fmt(line, sizeof line, "%6u: %s", at - start, wm_opcode_names[code[at]]);
+        size_t k = wu_fmt(line, sizeof line, "%6u: %s", at - start, wm_opcode_name(code[at]));
         uint32_t p = at + 1;
         for (const char *c = f; *c && k < sizeof line; c++) {
             uint32_t w = p + 1 < end ? ((uint32_t)code[p] | (uint32_t)code[p + 1] << 16) : 0;
             switch (*c) {
             case 's': k += wu_fmt(line + k, sizeof line - k, " s%u", code[p]); p += 1; break;
             case 'o': k += wu_fmt(line + k, sizeof line - k, " %s",
-                                  code[p] < OPC_COUNT_ ? wm_opcode_names[code[p]] : "?"); p += 1; break;
+                                  wm_opcode_name(code[p])); p += 1; break;
             case 'h': k += wu_fmt(line + k, sizeof line - k, " %u", code[p]); p += 1; break;
             case 'w': k += wu_fmt(line + k, sizeof line - k, " %u", w); p += 2; break;
             case 'q': {

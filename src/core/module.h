@@ -29,7 +29,8 @@ enum {
     OPC_COUNT_
 };
 
-extern const char *const wm_opcode_names[OPC_COUNT_];
+/* The name of an internal opcode ("?" for a number that is none). */
+const char *wm_opcode_name(uint32_t op);
 
 /* Value types use weft_valkind numbering. */
 #define WM_UNKNOWN 0xFF /* the bottom type of unreachable code */

@@ -915,7 +915,7 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
         if (why) {
             wu_error(err, WEFT_MALFORMED, L.off[SEC_CODE] + (size_t)at * 2,
                      "image code of function %u, instruction %s: %s", i,
-                     m->code[at] < OPC_COUNT_ ? wm_opcode_names[m->code[at]] : "?", why);
+                     wm_opcode_name(m->code[at]), why);
             st = WEFT_MALFORMED;
             goto fail;
         }
