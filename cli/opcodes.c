@@ -113,9 +113,9 @@ int weft_cli_opcodes(int argc, char **argv)
         if (!used[op])
             continue;
         if (header)
-            printf("#define WEFT_OPSET_%s 1\n", wm_opcode_names[op]);
+            printf("#define WEFT_OPSET_%s 1\n", wm_opcode_name(op));
         else
-            printf("%s\n", wm_opcode_names[op]);
+            printf("%s\n", wm_opcode_name(op));
     }
     return 0;
 }

@@ -871,7 +871,7 @@ weft_status weft_module_new(weft_engine *engine, const uint8_t *bytes,
             char opname[16];
             st = wu_error(err, WEFT_UNSUPPORTED, WEFT_NO_OFFSET,
                           "function %u needs instruction %s, %s", i,
-                          wm_opcode_name(m->code[at], opname), wm_not_in_opset);
+                          wm_opcode_label(m->code[at], opname), wm_not_in_opset);
             goto fail;
         }
     }

@@ -67,6 +67,25 @@ static const char *format_of(uint16_t op)
     case OPC_I32_LOAD16_S_I: case OPC_I32_LOAD16_U_I: case OPC_I64_LOAD_I: return "ssw";
     case OPC_I32_LOAD_BR_IF: case OPC_I32_LOAD_BR_UNLESS:
     case OPC_I32_LOAD8_U_BR_IF: case OPC_I32_LOAD8_U_BR_UNLESS: return "sswr";
+    case OPC_I32_LOAD_BR_EQ: case OPC_I32_LOAD_BR_NE:
+    case OPC_I32_LOAD8_U_BR_EQ: case OPC_I32_LOAD8_U_BR_NE:
+    case OPC_I32_LOAD16_U_BR_EQ: case OPC_I32_LOAD16_U_BR_NE: return "sswsr";
+    case OPC_I32_LOAD_BR_EQ_I: case OPC_I32_LOAD_BR_NE_I:
+    case OPC_I32_LOAD8_U_BR_EQ_I: case OPC_I32_LOAD8_U_BR_NE_I:
+    case OPC_I32_LOAD16_U_BR_EQ_I: case OPC_I32_LOAD16_U_BR_NE_I: return "sswwr";
+    case OPC_I32_ADD_I2: return "sswssw";
+    case OPC_I32_ADD_I2_BR_NE: return "sswsswsr";
+    case OPC_I32_ADD_I2_BR_NE_I: return "sswsswwr";
+    case OPC_I32_AND_I_BR_EQ_I: case OPC_I32_AND_I_BR_NE_I:
+    case OPC_I32_AND_I_BR_LT_U_I: case OPC_I32_AND_I_BR_GE_U_I: return "sswwr";
+    case OPC_MOV_BR: return "ssr";
+    case OPC_MOV2_BR: return "ssssr";
+    case OPC_CONST32_BR: return "swr";
+    case OPC_I32_ADD_I_BR: return "sswr";
+    case OPC_MOV_BR_IF: case OPC_MOV_BR_UNLESS: return "sssr";
+    case OPC_SELECT_XOR_I: return "sswsw";
+    case OPC_I32_SHL_I_SELECT_XOR_I: return "sshswsw";
+    case OPC_I32_ADD_I_MEM: return "sww";
     }
     return NULL;
 }
@@ -152,14 +171,14 @@ void wm_disasm(const uint16_t *code, uint32_t start, uint32_t end,
             return;
         }
         const char *f = format_of(code[at]);
-        size_t k = wu_fmt(line, sizeof line, "%6u: %s", at - start, wm_opcode_names[code[at]]);
+        size_t k = wu_fmt(line, sizeof line, "%6u: %s", at - start, wm_opcode_name(code[at]));
         uint32_t p = at + 1;
         for (const char *c = f; *c && k < sizeof line; c++) {
             uint32_t w = p + 1 < end ? ((uint32_t)code[p] | (uint32_t)code[p + 1] << 16) : 0;
             switch (*c) {
             case 's': k += wu_fmt(line + k, sizeof line - k, " s%u", code[p]); p += 1; break;
             case 'o': k += wu_fmt(line + k, sizeof line - k, " %s",
-                                  code[p] < OPC_COUNT_ ? wm_opcode_names[code[p]] : "?"); p += 1; break;
+                                  wm_opcode_name(code[p])); p += 1; break;
             case 'h': k += wu_fmt(line + k, sizeof line - k, " %u", code[p]); p += 1; break;
             case 'w': k += wu_fmt(line + k, sizeof line - k, " %u", w); p += 2; break;
             case 'q': {

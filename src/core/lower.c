@@ -119,10 +119,17 @@ struct wl_ctx {
 
     uint32_t mov_at;     /* position of the last MOV, while mov_valid */
     bool mov_valid;
-    uint32_t last_dst;   /* position of the last simple instruction's dst */
+    uint32_t mov2_at;    /* position of the last MOV2, while mov2_valid */
+    bool mov2_valid;
+    uint32_t const_at;   /* position of the last CONST32, while const_valid */
+    bool const_valid;
+    uint32_t last_op;    /* position of the last simple instruction */
+    uint32_t last_dst;   /* position of its dst operand (its result) */
     uint32_t last_end;   /* code length right after it */
     bool last_valid;
     uint32_t prev_at;    /* the simple instruction just before it, or NO_FIX */
+    uint32_t prev2_at;   /* and the one before that, or NO_FIX */
+    uint32_t add2_at;    /* the last I32_ADD_I2 made, or NO_FIX */
 
     size_t op_at;        /* offset of the current instruction */
 };
@@ -206,7 +213,15 @@ static uint32_t get32(wl_ctx *L, uint32_t at)
  * retargeted by a following local.set. */
 static void simple_op(wl_ctx *L, uint32_t op, uint32_t dst)
 {
-    L->prev_at = L->last_valid && L->last_end == pos(L) ? L->last_dst - 1 : NO_FIX;
+    if (!L->last_valid) {
+        L->prev_at = L->prev2_at = NO_FIX;
+    } else if (L->last_end == pos(L)) {
+        L->prev2_at = L->prev_at;
+        L->prev_at = L->last_op;
+    } else if (L->last_op != pos(L)) {  /* not a fused form replacing the last one */
+        L->prev_at = L->prev2_at = NO_FIX;
+    }
+    L->last_op = pos(L);
     L->last_dst = pos(L) + 1;
     e16(L, op);
     e16(L, dst);
@@ -220,6 +235,9 @@ static void barrier(wl_ctx *L)
 {
     L->last_valid = false;
     L->mov_valid = false;
+    L->mov2_valid = false;
+    L->const_valid = false;
+    L->add2_at = NO_FIX;
 }
 
 /* A MOV right after another one (no label between) makes a MOV2. */
@@ -233,6 +251,8 @@ static void emit_mov(wl_ctx *L, uint32_t dst, uint32_t src)
         (*L->code)[L->mov_at] = OPC_MOV2;
         e16(L, dst);
         e16(L, src);
+        L->mov2_at = L->mov_at;
+        L->mov2_valid = true;
         return;
     }
     L->mov_at = pos(L);
@@ -240,6 +260,53 @@ static void emit_mov(wl_ctx *L, uint32_t dst, uint32_t src)
     e16(L, dst);
     e16(L, src);
     L->mov_valid = true;
+}
+
+/* Emits the opcode and condition slot of BR (cond unused), BR_IF or
+ * BR_UNLESS; the caller then emits the rel field. The instruction right
+ * before it (no label between) is folded in when there is a form for the
+ * pair, which does that instruction's work before testing and branching:
+ * a MOV (MOV_BR, MOV_BR_IF, MOV_BR_UNLESS); before a BR, a MOV2, a
+ * CONST32 or an add or subtraction of a constant (MOV2_BR, CONST32_BR,
+ * I32_ADD_I_BR); an add or subtraction of a constant whose result is the
+ * BR_IF's condition (I32_ADD_I_BR_NE_I with 0). */
+static void emit_br_op(wl_ctx *L, uint16_t op, uint16_t cond)
+{
+    uint16_t *code = *L->code;
+    uint32_t at = pos(L);
+    bool mov = L->mov_valid && L->mov_at + 3 == at;
+    bool mov2 = op == OPC_BR && L->mov2_valid && L->mov2_at + 5 == at;
+    bool c32 = op == OPC_BR && L->const_valid && L->const_at + 4 == at;
+    bool add = L->last_valid && L->last_end == at && L->last_op + 5 == at &&
+               (code[L->last_op] == OPC_I32_ADD_I || code[L->last_op] == OPC_I32_SUB_I) &&
+               (op == OPC_BR || (op == OPC_BR_IF && code[L->last_op + 1] == cond));
+    barrier(L);
+    if (L->oom) {
+        return;
+    } else if (mov) {
+        code[L->mov_at] = op == OPC_BR ? OPC_MOV_BR
+                        : op == OPC_BR_IF ? OPC_MOV_BR_IF : OPC_MOV_BR_UNLESS;
+    } else if (mov2) {
+        code[L->mov2_at] = OPC_MOV2_BR;
+        return;
+    } else if (c32) {
+        code[L->const_at] = OPC_CONST32_BR;
+        return;
+    } else if (add) {
+        if (code[L->last_op] == OPC_I32_SUB_I)  /* x - k is x + -k */
+            put32(L, L->last_op + 3, 0u - get32(L, L->last_op + 3));
+        if (op == OPC_BR) {
+            code[L->last_op] = OPC_I32_ADD_I_BR;
+        } else {
+            code[L->last_op] = OPC_I32_ADD_I_BR_NE_I;
+            e32(L, 0);
+        }
+        return;
+    } else {
+        e16(L, op);
+    }
+    if (op != OPC_BR)
+        e16(L, cond);
 }
 
 /* Emits a rel field pointing at target (backward) or chained on *chain. */
@@ -330,9 +397,11 @@ static void emit_const(wl_ctx *L, uint32_t dst, uint8_t type, uint64_t v)
 {
     barrier(L);
     if (type == WEFT_I32 || type == WEFT_F32) {
+        L->const_at = pos(L);
         e16(L, OPC_CONST32);
         e16(L, dst);
         e32(L, (uint32_t)v);
+        L->const_valid = true;
     } else {
         e16(L, OPC_CONST64);
         e16(L, dst);
@@ -580,8 +649,7 @@ static void emit_branch(wl_ctx *L, wl_ctrl *target)
         return;
     }
     emit_moves(L, target);
-    barrier(L);
-    e16(L, OPC_BR);
+    emit_br_op(L, OPC_BR, 0);
     emit_rel_to(L, target);
 }
 
@@ -612,8 +680,20 @@ static bool last_wrote(const wl_ctx *L, const wl_val *v, uint32_t *at)
     if (v->is_const || v->pooled || v->slot != v->home ||
         (*L->code)[L->last_dst] != v->home)
         return false;
-    *at = L->last_dst - 1;
+    *at = L->last_op;
     return true;
+}
+
+/* The first of the four load-and-compare-branch forms of a plain load
+ * (_BR_EQ, _BR_NE, _BR_EQ_I, _BR_NE_I, in that order), or 0. */
+static uint16_t load_cmp_op(uint16_t op)
+{
+    switch (op) {
+    case OPC_I32_LOAD: return OPC_I32_LOAD_BR_EQ;
+    case OPC_I32_LOAD8_U: return OPC_I32_LOAD8_U_BR_EQ;
+    case OPC_I32_LOAD16_U: return OPC_I32_LOAD16_U_BR_EQ;
+    }
+    return 0;
 }
 
 /* If the instruction just emitted computed cond with a comparison (or
@@ -626,7 +706,7 @@ static bool fuse_cond(wl_ctx *L, const wl_val *cond, bool when_true)
     if (cond->is_const)
         return false;
     uint16_t *code = *L->code;
-    uint32_t at = L->last_dst - 1;
+    uint32_t at = L->last_op;
     if (code[L->last_dst] == cond->slot &&
         (code[at] == OPC_I32_LOAD || code[at] == OPC_I32_LOAD8_U)) {
         /* the load still writes its dst, which may be a local */
@@ -645,15 +725,48 @@ static bool fuse_cond(wl_ctx *L, const wl_val *cond, bool when_true)
     uint16_t a = code[at + 2];
     /* a loop step (I32_ADD_I d, x, imm) right before d != b */
     uint32_t pv = L->prev_at;
-    bool step = pv != NO_FIX && pv + 5 == at && code[pv] == OPC_I32_ADD_I;
-    if (cmp_kind[op] == 1) {
+    bool prev5 = pv != NO_FIX && pv + 5 == at;  /* a 5-unit instruction right before */
+    uint32_t sp = pv;  /* where the step is */
+    bool step = prev5 && code[pv] == OPC_I32_ADD_I;
+    /* or the second step of an I32_ADD_I2 (two counters of one loop) */
+    uint32_t a2 = L->add2_at;
+    if (!step && a2 != NO_FIX && a2 + 9 == at && code[a2] == OPC_I32_ADD_I2) {
+        step = true;
+        sp = a2 + 4;  /* its second half has the layout of an I32_ADD_I */
+    }
+    /* a load right before a test of what it loaded: the fused form still
+     * writes the load's dst (often a local) */
+    uint16_t lop = prev5 ? load_cmp_op(code[pv]) : 0;
+    uint16_t ld = lop ? code[pv + 1] : 0;
+    /* an and with a constant right before a test of its result against a
+     * constant: the fused form writes the and's dst too */
+    bool and_i = prev5 && code[pv] == OPC_I32_AND_I;
+    /* a ^ b and a - b are nonzero exactly when a != b */
+    uint16_t cop = op;
+    switch (op) {
+    case OPC_I32_XOR: case OPC_I32_SUB: cop = OPC_I32_NE; break;
+    case OPC_I32_XOR_I: case OPC_I32_SUB_I: cop = OPC_I32_NE_I; break;
+    case OPC_I64_XOR: case OPC_I64_SUB: cop = OPC_I64_NE; break;
+    case OPC_I64_XOR_I: case OPC_I64_SUB_I: cop = OPC_I64_NE_I; break;
+    }
+    if (cmp_kind[cop] == 1) {
         uint16_t b = code[at + 3];
-        uint16_t bop = when_true ? op : cmp_neg[op];
-        if (step && bop == OPC_I32_NE && (a == code[pv + 1] || b == code[pv + 1])) {
-            uint16_t other = a == code[pv + 1] ? b : a;
+        uint16_t bop = when_true ? cop : cmp_neg[cop];
+        if (step && bop == OPC_I32_NE && (a == code[sp + 1] || b == code[sp + 1])) {
+            uint16_t other = a == code[sp + 1] ? b : a;
             *L->len = at;
-            code[pv] = OPC_I32_ADD_I_BR_NE;
+            if (sp != pv)
+                code[a2] = OPC_I32_ADD_I2_BR_NE;
+            else
+                code[pv] = OPC_I32_ADD_I_BR_NE;
             e16(L, other);
+            barrier(L);
+            return true;
+        }
+        if (lop && (bop == OPC_I32_EQ || bop == OPC_I32_NE) && (a == ld || b == ld)) {
+            *L->len = at;
+            code[pv] = (uint16_t)(lop + (bop == OPC_I32_NE));
+            e16(L, a == ld ? b : a);
             barrier(L);
             return true;
         }
@@ -661,13 +774,47 @@ static bool fuse_cond(wl_ctx *L, const wl_val *cond, bool when_true)
         e16(L, bop + 2);  /* BR_<cmp> */
         e16(L, a);
         e16(L, b);
-    } else if (cmp_kind[op] == 2) {
+    } else if (cmp_kind[cop] == 2) {
         uint16_t lo = code[at + 3], hi = code[at + 4];
-        uint16_t base = (uint16_t)(op - 1);
+        uint16_t base = (uint16_t)(cop - 1);
         uint16_t bop = when_true ? base : cmp_neg[base];
-        if (step && bop == OPC_I32_NE && a == code[pv + 1]) {
+        if (step && bop == OPC_I32_NE && a == code[sp + 1]) {
             *L->len = at;
-            code[pv] = OPC_I32_ADD_I_BR_NE_I;
+            if (sp != pv)
+                code[a2] = OPC_I32_ADD_I2_BR_NE_I;
+            else
+                code[pv] = OPC_I32_ADD_I_BR_NE_I;
+            e16(L, lo);
+            e16(L, hi);
+            barrier(L);
+            return true;
+        }
+        uint32_t k = (uint32_t)lo | (uint32_t)hi << 16;
+        uint16_t aop = 0;
+        switch (bop) {
+        case OPC_I32_EQ: aop = OPC_I32_AND_I_BR_EQ_I; break;
+        case OPC_I32_NE: aop = OPC_I32_AND_I_BR_NE_I; break;
+        case OPC_I32_LT_U: aop = OPC_I32_AND_I_BR_LT_U_I; break;
+        case OPC_I32_GE_U: aop = OPC_I32_AND_I_BR_GE_U_I; break;
+        case OPC_I32_LE_U:  /* v <= k is v < k + 1 */
+            if (k != UINT32_MAX)
+                aop = OPC_I32_AND_I_BR_LT_U_I, k++;
+            break;
+        case OPC_I32_GT_U:  /* v > k is v >= k + 1 */
+            if (k != UINT32_MAX)
+                aop = OPC_I32_AND_I_BR_GE_U_I, k++;
+            break;
+        }
+        if (and_i && aop && a == code[pv + 1]) {
+            *L->len = at;
+            code[pv] = aop;
+            e32(L, k);
+            barrier(L);
+            return true;
+        }
+        if (lop && (bop == OPC_I32_EQ || bop == OPC_I32_NE) && a == ld) {
+            *L->len = at;
+            code[pv] = (uint16_t)(lop + 2 + (bop == OPC_I32_NE));
             e16(L, lo);
             e16(L, hi);
             barrier(L);
@@ -678,6 +825,36 @@ static bool fuse_cond(wl_ctx *L, const wl_val *cond, bool when_true)
         e16(L, a);
         e16(L, lo);
         e16(L, hi);
+    } else if (op == OPC_I32_AND_I) {
+        /* x & mask as the condition: a test of the and's result against 0 */
+        code[at] = when_true ? OPC_I32_AND_I_BR_NE_I : OPC_I32_AND_I_BR_EQ_I;
+        e32(L, 0);
+    } else if (op == OPC_I32_EQZ && pv != NO_FIX && code[pv + 1] == a && a == code[at + 1] &&
+               (((code[pv] == OPC_I32_XOR || code[pv] == OPC_I32_SUB) && pv + 4 == at) ||
+                ((code[pv] == OPC_I32_XOR_I || code[pv] == OPC_I32_SUB_I) && prev5))) {
+        /* (x ^ y) == 0 and (x - y) == 0 are x == y; the xor's result is
+         * the temporary only the eqz reads */
+        bool imm = code[pv] == OPC_I32_XOR_I || code[pv] == OPC_I32_SUB_I;
+        uint16_t x = code[pv + 2], y = code[pv + 3], y2 = imm ? code[pv + 4] : 0;
+        *L->len = pv;
+        e16(L, (when_true ? OPC_I32_EQ : OPC_I32_NE) + (imm ? 3 : 2));
+        e16(L, x);
+        e16(L, y);
+        if (imm)
+            e16(L, y2);
+    } else if (op == OPC_I32_EQZ && and_i && a == code[pv + 1]) {
+        /* (x & mask) == 0 */
+        *L->len = at;
+        code[pv] = when_true ? OPC_I32_AND_I_BR_EQ_I : OPC_I32_AND_I_BR_NE_I;
+        e32(L, 0);
+    } else if (op == OPC_I32_EQZ && lop && a == ld && lop != OPC_I32_LOAD16_U_BR_EQ) {
+        /* load, then branch on its value being zero or not */
+        *L->len = at;
+        bool z = when_true;  /* branch when the loaded value is zero */
+        if (lop == OPC_I32_LOAD_BR_EQ)
+            code[pv] = z ? OPC_I32_LOAD_BR_UNLESS : OPC_I32_LOAD_BR_IF;
+        else
+            code[pv] = z ? OPC_I32_LOAD8_U_BR_UNLESS : OPC_I32_LOAD8_U_BR_IF;
     } else if (op == OPC_I32_EQZ) {
         *L->len = at;
         e16(L, when_true ? OPC_BR_UNLESS : OPC_BR_IF);
@@ -869,11 +1046,8 @@ static weft_status enter_block(wl_ctx *L, uint8_t kind)
         barrier(L);
         c->start = pos(L);
     } else if (kind == C_IF && was_live) {
-        if (!fuse_cond(L, &cond, false)) {
-            barrier(L);
-            e16(L, OPC_BR_UNLESS);
-            e16(L, cond.slot);
-        }
+        if (!fuse_cond(L, &cond, false))
+            emit_br_op(L, OPC_BR_UNLESS, cond.slot);
         c->else_fix = pos(L);
         e32(L, NO_FIX);
     }
@@ -908,8 +1082,7 @@ static weft_status op_else(wl_ctx *L)
     if (live(L)) {
         for (uint32_t i = c->height; i < L->nvals; i++)
             materialize(L, &L->vals[i]);
-        barrier(L);
-        e16(L, OPC_BR);
+        emit_br_op(L, OPC_BR, 0);
         e32(L, c->fixups);
         c->fixups = pos(L) - 2;
     }
@@ -985,19 +1158,13 @@ static weft_status op_br_if(wl_ctx *L)
     if (!live(L))
         return WEFT_OK;
     if (t->kind != C_FUNC && !need_moves(L, t)) {
-        if (!fuse_cond(L, &cond, true)) {
-            barrier(L);
-            e16(L, OPC_BR_IF);
-            e16(L, cond.slot);
-        }
+        if (!fuse_cond(L, &cond, true))
+            emit_br_op(L, OPC_BR_IF, cond.slot);
         emit_rel_to(L, t);
         return WEFT_OK;
     }
-    if (!fuse_cond(L, &cond, false)) {
-        barrier(L);
-        e16(L, OPC_BR_UNLESS);
-        e16(L, cond.slot);
-    }
+    if (!fuse_cond(L, &cond, false))
+        emit_br_op(L, OPC_BR_UNLESS, cond.slot);
     uint32_t skip = pos(L);
     e32(L, NO_FIX);
     emit_branch(L, t);
@@ -1410,7 +1577,19 @@ static void store_local(wl_ctx *L, uint32_t x, wl_val v)
     if (!conflict && L->last_valid && v.slot == v.home &&
         L->last_end == pos(L) && (*L->code)[L->last_dst] == v.home) {
         /* still the last instruction: a following br_if may fuse with it */
-        (*L->code)[L->last_dst] = ls;
+        uint16_t *code = *L->code;
+        uint32_t at = L->last_op, pv = L->prev_at;
+        code[L->last_dst] = ls;
+        if (code[at] == OPC_I32_ADD_I && pv != NO_FIX && pv + 5 == at &&
+            code[pv] == OPC_I32_ADD_I && !L->oom) {
+            /* two adds of constants in a row (loop counters, addresses of
+             * fields): one I32_ADD_I2 */
+            code[pv] = OPC_I32_ADD_I2;
+            memmove(code + at, code + at + 1, 4 * sizeof *code);
+            *L->len = at + 4;
+            L->last_valid = false;
+            L->add2_at = pv;
+        }
         return;
     }
     emit_mov(L, ls, v.slot);
@@ -1733,7 +1912,20 @@ static weft_status lower_body(wl_ctx *L)
             TRY(memarg(L, log2_size(oi->size), &mem, &off));
             TRY(pop_in(L, oi->tin, &b));
             TRY(pop_in(L, WEFT_I32, &a));
-            if (live(L)) {
+            uint32_t at;
+            if (live(L) && mem == 0 && oi->op == OPC_I32_STORE && last_wrote(L, &b, &at) &&
+                (*L->code)[at] == OPC_I32_ADD_I && (*L->code)[at + 2] == b.home &&
+                L->prev_at != NO_FIX && L->prev_at + 5 == at &&
+                (*L->code)[L->prev_at] == OPC_I32_LOAD &&
+                (*L->code)[L->prev_at + 1] == b.home && (*L->code)[L->prev_at + 2] == a.slot &&
+                a.slot != b.home && get32(L, L->prev_at + 3) == off) {
+                /* load, add a constant, store back to the same address; the
+                 * loaded value and the sum are temporaries in one slot */
+                uint32_t imm = get32(L, at + 3);
+                *L->len = L->prev_at;
+                barrier(L);
+                e16(L, OPC_I32_ADD_I_MEM); e_slot(L, &a); e32(L, off); e32(L, imm);
+            } else if (live(L)) {
                 barrier(L);
                 if (mem == 0) {
                     e16(L, oi->op); e_slot(L, &a); e_slot(L, &b); e32(L, off);
@@ -1841,7 +2033,33 @@ static weft_status lower_body(wl_ctx *L)
                         mask = m << k;
                 }
             }
-            if (mask) {
+            uint32_t pv = L->prev_at;
+            uint16_t *code = *L->code;
+            if (mask && pv != NO_FIX && pv + 5 == at && code[pv] == OPC_I32_XOR_I &&
+                !a.is_const && !a.pooled && a.slot == a.home && code[pv + 1] == a.slot &&
+                !b.is_const && code[pv + 2] == b.slot && code[at + 2] != a.slot) {
+                /* select (y ^ k) y (x & mask): the xor's result is a
+                 * temporary only the select reads */
+                uint16_t x = code[at + 2], y = code[pv + 2];
+                uint32_t k = get32(L, pv + 3), p2 = L->prev2_at;
+                L->last_valid = false;  /* pv is not the instruction before */
+                if (p2 != NO_FIX && p2 + 5 == pv && code[p2] == OPC_I32_SHL_I &&
+                    code[p2 + 1] == y) {
+                    /* y is z << s, computed right before: one step of a
+                     * bitwise CRC */
+                    uint16_t z = code[p2 + 2], sh = (uint16_t)(get32(L, p2 + 3) & 31);
+                    *L->len = p2;
+                    simple_op(L, OPC_I32_SHL_I_SELECT_XOR_I, y);
+                    e16(L, z); e16(L, sh); e16(L, dst); e32(L, k); e16(L, x); e32(L, mask);
+                    end_simple(L);
+                    L->last_dst = p2 + 4;  /* the result, for a local.set */
+                } else {
+                    *L->len = pv;
+                    simple_op(L, OPC_SELECT_XOR_I, dst);
+                    e16(L, y); e32(L, k); e16(L, x); e32(L, mask);
+                    end_simple(L);
+                }
+            } else if (mask) {
                 uint16_t x = (*L->code)[at + 2];
                 *L->len = at;
                 simple_op(L, OPC_SELECT_AND, dst);
@@ -2042,6 +2260,7 @@ weft_status wl_lower_function(weft_module *m, uint32_t funcidx,
     wl_ctx Lc;
     wl_ctx *L = &Lc;
     memset(L, 0, sizeof *L);
+    L->add2_at = NO_FIX;
     L->m = m;
     L->e = m->engine;
     L->err = err;

@@ -29,10 +29,11 @@ enum {
     OPC_COUNT_
 };
 
-extern const char *const wm_opcode_names[OPC_COUNT_];
-/* The name of opcode op ("I32_ADD"; "?" if out of range), or its number
- * in buf when the build leaves the names out (WEFT_CODE_HASH). */
-const char *wm_opcode_name(unsigned op, char buf[16]);
+/* The name of an internal opcode ("?" for a number that is none). */
+const char *wm_opcode_name(uint32_t op);
+/* What error messages call opcode op: its name, or its number in buf when
+ * the build leaves the names out (WEFT_CODE_HASH). */
+const char *wm_opcode_label(unsigned op, char buf[16]);
 
 /* Value types use weft_valkind numbering. */
 #define WM_UNKNOWN 0xFF /* the bottom type of unreachable code */

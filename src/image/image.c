@@ -937,7 +937,7 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
             st = why == wm_not_in_opset ? WEFT_UNSUPPORTED : WEFT_MALFORMED;
             wu_error(err, st, L.off[SEC_CODE] + (size_t)at * 2,
                      "image code of function %u, instruction %s: %s", i,
-                     wm_opcode_name(m->code[at], opname), why);
+                     wm_opcode_label(m->code[at], opname), why);
             goto fail;
         }
     }

@@ -41,9 +41,24 @@ typedef double VT_f64;
             CHARGE();                                                         \
         ip += (i) + r_;                                                       \
     } while (0)
+/* BRANCH for a fused instruction that has done other work before it
+ * branches: when a backward branch cannot be paid for, execution stops at
+ * the target with the payment owed (the store's susp_owed), as it would
+ * have stopped at a separate branch instruction, and resuming pays first. */
+#define BRANCH_OWED(i)                                                        \
+    do {                                                                      \
+        int32_t r_ = REL(i);                                                  \
+        ip += (i) + r_;                                                       \
+        if (r_ < 0) {                                                         \
+            if (WU_UNLIKELY(fuel <= 0 || st->interrupt))                      \
+                goto out_of_fuel_owed;                                        \
+            fuel--;                                                           \
+        }                                                                     \
+    } while (0)
 #else
 #define CHARGE() ((void)0)
 #define BRANCH(i) JUMP(i)
+#define BRANCH_OWED(i) JUMP(i)
 #endif
 
 #define LOAD_MEM()                                                            \
@@ -241,6 +256,15 @@ weft_trap_kind wv_run(weft_store *st, const uint16_t *ip, wv_slot *fp,
     wv_exn *exn;
     LOAD_MEM();
     (void)fuel;
+#if WEFT_FUEL
+    if (WU_UNLIKELY(st->susp_owed)) {
+        /* resumed after a fused instruction whose branch was not paid for */
+        if (fuel <= 0 || st->interrupt)
+            goto out_of_fuel;
+        fuel--;
+        st->susp_owed = false;
+    }
+#endif
 
 #if WEFT_COMPUTED_GOTO
     NEXT();
@@ -771,7 +795,7 @@ do_throw: {
         uint32_t v = S(2).i32 + U32(3);
         S(1).i32 = v;
         if (v != S(5).i32)
-            BRANCH(6);
+            BRANCH_OWED(6);
         else
             ip += 8;
         NEXT();
@@ -780,7 +804,7 @@ do_throw: {
         uint32_t v = S(2).i32 + U32(3);
         S(1).i32 = v;
         if (v != U32(5))
-            BRANCH(7);
+            BRANCH_OWED(7);
         else
             ip += 9;
         NEXT();
@@ -836,7 +860,7 @@ do_throw: {
         memcpy(&v, mbase + ea, size);                                         \
         S(1).i32 = v;                                                         \
         if (test)                                                             \
-            BRANCH(5);                                                        \
+            BRANCH_OWED(5);                                                   \
         else                                                                  \
             ip += 7;                                                          \
         NEXT();                                                               \
@@ -846,6 +870,133 @@ do_throw: {
     LOAD_BR(I32_LOAD8_U_BR_IF, uint8_t, 1, v != 0)
     LOAD_BR(I32_LOAD8_U_BR_UNLESS, uint8_t, 1, v == 0)
 #undef LOAD_BR
+    /* load, then compare the loaded value (written first: b may be dst) */
+#define LOAD_CMP_BR(N, ctype, size, OPB, blen, CMP)                           \
+    CASE(N) {                                                                 \
+        uint64_t ea = (uint64_t)S(2).i32 + U32(3);                            \
+        if (WU_UNLIKELY(ea + (size) > msize))                                 \
+            TRAP(WEFT_TRAP_MEMORY_OOB);                                       \
+        ctype v;                                                              \
+        memcpy(&v, mbase + ea, size);                                         \
+        S(1).i32 = v;                                                         \
+        if ((uint32_t)v CMP (OPB))                                            \
+            BRANCH_OWED(5 + (blen));                                          \
+        else                                                                  \
+            ip += 7 + (blen);                                                 \
+        NEXT();                                                               \
+    }
+#define LOAD_CMP_BRS(N, ctype, size)                                          \
+    LOAD_CMP_BR(N##_BR_EQ, ctype, size, S(5).i32, 1, ==)                      \
+    LOAD_CMP_BR(N##_BR_NE, ctype, size, S(5).i32, 1, !=)                      \
+    LOAD_CMP_BR(N##_BR_EQ_I, ctype, size, U32(5), 2, ==)                      \
+    LOAD_CMP_BR(N##_BR_NE_I, ctype, size, U32(5), 2, !=)
+    LOAD_CMP_BRS(I32_LOAD, uint32_t, 4)
+    LOAD_CMP_BRS(I32_LOAD8_U, uint8_t, 1)
+    LOAD_CMP_BRS(I32_LOAD16_U, uint16_t, 2)
+#undef LOAD_CMP_BRS
+#undef LOAD_CMP_BR
+
+    CASE(I32_ADD_I2) {
+        S(1).i32 = S(2).i32 + U32(3);
+        S(5).i32 = S(6).i32 + U32(7);
+        ip += 9;
+        NEXT();
+    }
+    CASE(I32_ADD_I2_BR_NE) {
+        S(1).i32 = S(2).i32 + U32(3);
+        uint32_t v = S(6).i32 + U32(7);
+        S(5).i32 = v;
+        if (v != S(9).i32)
+            BRANCH_OWED(10);
+        else
+            ip += 12;
+        NEXT();
+    }
+    CASE(I32_ADD_I2_BR_NE_I) {
+        S(1).i32 = S(2).i32 + U32(3);
+        uint32_t v = S(6).i32 + U32(7);
+        S(5).i32 = v;
+        if (v != U32(9))
+            BRANCH_OWED(11);
+        else
+            ip += 13;
+        NEXT();
+    }
+#define AND_BR(N, CMP)                                                        \
+    CASE(N) {                                                                 \
+        uint32_t v = S(2).i32 & U32(3);                                       \
+        S(1).i32 = v;                                                         \
+        if (v CMP U32(5))                                                     \
+            BRANCH_OWED(7);                                                   \
+        else                                                                  \
+            ip += 9;                                                          \
+        NEXT();                                                               \
+    }
+    AND_BR(I32_AND_I_BR_EQ_I, ==)
+    AND_BR(I32_AND_I_BR_NE_I, !=)
+    AND_BR(I32_AND_I_BR_LT_U_I, <)
+    AND_BR(I32_AND_I_BR_GE_U_I, >=)
+#undef AND_BR
+    CASE(MOV2_BR) {
+        S(1) = S(2);
+        S(3) = S(4);
+        BRANCH_OWED(5);
+        NEXT();
+    }
+    CASE(CONST32_BR) {
+        S(1).i32 = U32(2);
+        BRANCH_OWED(4);
+        NEXT();
+    }
+    CASE(I32_ADD_I_BR) {
+        S(1).i32 = S(2).i32 + U32(3);
+        BRANCH_OWED(5);
+        NEXT();
+    }
+    CASE(MOV_BR) {
+        S(1) = S(2);
+        BRANCH_OWED(3);
+        NEXT();
+    }
+    CASE(MOV_BR_IF) {
+        S(1) = S(2);
+        if (S(3).i32)
+            BRANCH_OWED(4);
+        else
+            ip += 6;
+        NEXT();
+    }
+    CASE(MOV_BR_UNLESS) {
+        S(1) = S(2);
+        if (!S(3).i32)
+            BRANCH_OWED(4);
+        else
+            ip += 6;
+        NEXT();
+    }
+    CASE(SELECT_XOR_I) {
+        S(1).i32 = S(2).i32 ^ (S(5).i32 & U32(6) ? U32(3) : 0u);
+        ip += 8;
+        NEXT();
+    }
+    CASE(I32_SHL_I_SELECT_XOR_I) {
+        uint32_t v = S(2).i32 << (ip[3] & 31);
+        S(1).i32 = v;
+        S(4).i32 = v ^ (S(7).i32 & U32(8) ? U32(5) : 0u);
+        ip += 10;
+        NEXT();
+    }
+    CASE(I32_ADD_I_MEM) {
+        uint64_t ea = (uint64_t)S(1).i32 + U32(2);
+        if (WU_UNLIKELY(ea + 4 > msize))
+            TRAP(WEFT_TRAP_MEMORY_OOB);
+        uint32_t v;
+        memcpy(&v, mbase + ea, 4);
+        v += U32(4);
+        memcpy(mbase + ea, &v, 4);
+        ip += 6;
+        NEXT();
+    }
 
 #if !WEFT_COMPUTED_GOTO
     default:
@@ -854,6 +1005,8 @@ do_throw: {
 #endif
 
 #if WEFT_FUEL
+out_of_fuel_owed:
+    st->susp_owed = true;
 out_of_fuel: {
     weft_trap_kind k = st->interrupt ? WEFT_TRAP_INTERRUPTED : WEFT_TRAP_OUT_OF_FUEL;
     st->interrupt = 0;  /* the request has taken effect */
@@ -867,6 +1020,7 @@ out_of_fuel: {
         st->fuel = fuel;
         return k;
     }
+    st->susp_owed = false;
     trap = k;
 }
 #endif

@@ -140,6 +140,7 @@ struct weft_store {
 
     /* a suspended outermost call */
     bool suspended;
+    bool susp_owed;           /* resuming starts by paying for a backward branch */
     const uint16_t *susp_ip;
     wv_slot *susp_fp;
     weft_instance *susp_inst;

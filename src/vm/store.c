@@ -1119,6 +1119,7 @@ void weft_store_abandon(weft_store *st)
 {
     if (st && st->suspended) {
         st->suspended = false;
+        st->susp_owed = false;
         st->frame_top = st->susp_base_frame;
         st->interrupt = 0;
     }

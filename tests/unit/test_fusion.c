@@ -85,6 +85,338 @@ static const uint8_t fusion_wasm[] = {
     0x10,
 };
 
+/* Fused forms of a second module; each function below is listed by its
+ * index in fusion2_fires, with the instruction its lowering must contain. */
+/*
+ * (module
+ *   (memory 1)
+ *   (data (i32.const 0) "\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10")
+ *   (func (export "ld16_eq") (param i32 i32) (result i32)
+ *     (block (br_if 0 (i32.eq (i32.load16_u offset=2 (local.get 0)) (local.get 1)))
+ *       (return (i32.const 0)))
+ *     (i32.const 1))
+ *   (func (export "ld8_ne_i") (param i32) (result i32) (local i32)
+ *     (if (result i32) (i32.ne (local.tee 1 (i32.load8_u (local.get 0))) (i32.const 7))
+ *       (then (local.get 1)) (else (i32.const 100))))
+ *   (func (export "ld_ne") (param i32 i32) (result i32)
+ *     (block (br_if 0 (i32.ne (local.get 1) (i32.load (local.get 0))))
+ *       (return (i32.const 1)))
+ *     (i32.const 0))
+ *   (func (export "ld_eqz") (param i32) (result i32)
+ *     (block (br_if 0 (i32.eqz (i32.load (local.get 0))))
+ *       (return (i32.const 1)))
+ *     (i32.const 0))
+ *   (func (export "mov_br_if") (param i32) (result i32) (local i32 i32)
+ *     (loop
+ *       (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+ *       (local.set 2 (i32.add (local.get 2) (local.get 1)))
+ *       (local.set 1 (local.get 0))
+ *       (br_if 0 (local.get 0)))
+ *     (local.get 2))
+ *   (func (export "mov_br") (param i32) (result i32) (local i32 i32)
+ *     (block (loop
+ *       (br_if 1 (i32.eqz (local.get 0)))
+ *       (local.set 1 (i32.add (local.get 1) (local.get 2)))
+ *       (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+ *       (local.set 2 (local.get 0))
+ *       (br 0)))
+ *     (local.get 1))
+ *   (func (export "mov_if") (param i32 i32) (result i32) (local i32)
+ *     (local.set 2 (local.get 0))
+ *     (if (result i32) (local.get 1) (then (local.get 2)) (else (i32.const -1))))
+ *   (func (export "crc_step") (param i32) (result i32) (local i32)
+ *     (select (i32.xor (local.tee 1 (i32.shl (local.get 0) (i32.const 1))) (i32.const 0x1021))
+ *             (local.get 1)
+ *             (i32.and (local.get 0) (i32.const 0x8000))))
+ *   (func (export "crc_step16") (param i32) (result i32) (local i32)
+ *     (select (i32.xor (local.tee 1 (i32.shl (local.get 0) (i32.const 1))) (i32.const 0x1021))
+ *             (local.get 1)
+ *             (i32.lt_s (i32.extend16_s (local.get 0)) (i32.const 0))))
+ *   (func (export "inc") (param i32) (result i32)
+ *     (i32.store offset=4 (local.get 0) (i32.add (i32.load offset=4 (local.get 0)) (i32.const 7)))
+ *     (i32.load offset=4 (local.get 0)))
+ *   (func (export "add2") (param i32) (result i32) (local i32 i32)
+ *     (local.set 1 (i32.add (local.get 0) (i32.const 8)))
+ *     (local.set 2 (i32.add (local.get 1) (i32.const -3)))
+ *     (i32.mul (local.get 1) (local.get 2)))
+ *   (func (export "steps") (param i32) (result i32) (local i32 i32)
+ *     (loop
+ *       (local.set 2 (i32.add (local.get 2) (i32.const 5)))
+ *       (br_if 0 (i32.ne (local.tee 1 (i32.add (local.get 1) (i32.const 2))) (local.get 0))))
+ *     (i32.add (local.get 1) (local.get 2)))
+ *   (func (export "steps_i") (param i32) (result i32) (local i32)
+ *     (loop
+ *       (local.set 0 (i32.add (local.get 0) (i32.const 5)))
+ *       (br_if 0 (i32.ne (local.tee 1 (i32.add (local.get 1) (i32.const 2))) (i32.const 10))))
+ *     (i32.add (local.get 0) (local.get 1)))
+ *   (func (export "and_eq") (param i32) (result i32) (local i32)
+ *     (block (br_if 0 (i32.eq (local.tee 1 (i32.and (local.get 0) (i32.const 255))) (i32.const 44)))
+ *       (return (local.get 1)))
+ *     (i32.const -1))
+ *   (func (export "and_le_u") (param i32) (result i32)
+ *     (if (result i32) (i32.le_u (i32.and (local.get 0) (i32.const 255)) (i32.const 9))
+ *       (then (i32.const 1)) (else (i32.const 0))))
+ *   (func (export "and_le_max") (param i32) (result i32)
+ *     (block (br_if 0 (i32.le_u (i32.and (local.get 0) (i32.const 255)) (i32.const -1)))
+ *       (return (i32.const 0)))
+ *     (i32.const 1))
+ *   (func (export "and_lt_u") (param i32) (result i32)
+ *     (block (br_if 0 (i32.lt_u (i32.and (local.get 0) (i32.const 0xf0)) (i32.const 0x30)))
+ *       (return (i32.const 0)))
+ *     (i32.const 1))
+ *   (func (export "and_bit") (param i32) (result i32)
+ *     (block (br_if 0 (i32.and (local.get 0) (i32.const 8)))
+ *       (return (i32.const 0)))
+ *     (i32.const 1))
+ *   (func (export "and_eqz") (param i32) (result i32)
+ *     (block (br_if 0 (i32.eqz (i32.and (local.get 0) (i32.const 8))))
+ *       (return (i32.const 0)))
+ *     (i32.const 1))
+ *   (func (export "xor_eqz") (param i32 i32) (result i32)
+ *     (block (br_if 0 (i32.eqz (i32.xor (local.get 0) (local.get 1))))
+ *       (return (i32.const 0)))
+ *     (i32.const 1))
+ *   (func (export "sub_if") (param i32) (result i32)
+ *     (if (result i32) (i32.sub (local.get 0) (i32.const 5))
+ *       (then (i32.const 1)) (else (i32.const 0))))
+ *   (func (export "xor_br") (param i32 i32) (result i32)
+ *     (block (br_if 0 (i32.xor (local.get 0) (local.get 1)))
+ *       (return (i32.const 0)))
+ *     (i32.const 1))
+ *   (func (export "xor_tee") (param i32 i32) (result i32) (local i32)
+ *     (block (br_if 0 (i32.eqz (local.tee 2 (i32.xor (local.get 0) (local.get 1)))))
+ *       (return (local.get 2)))
+ *     (i32.const -1))
+ *   (func (export "xor_if") (param i32 i32) (result i32)
+ *     (select (i32.xor (local.get 0) (i32.const 0x1021)) (local.get 0)
+ *             (i32.and (local.get 1) (i32.const 1))))
+ *   (func (export "crc16") (param i32 i32) (result i32) (local i32)
+ *     (loop
+ *       (local.set 0
+ *         (select (i32.xor (local.tee 2 (i32.shl (local.get 0) (i32.const 1))) (i32.const 0x1021))
+ *                 (local.get 2)
+ *                 (i32.and (local.get 0) (i32.const 0x8000))))
+ *       (br_if 0 (local.tee 1 (i32.sub (local.get 1) (i32.const 1)))))
+ *     (i32.and (local.get 0) (i32.const 0xffff)))
+ *   (func (export "mov2_br") (param i32 i32) (result i32) (local i32 i32)
+ *     (block (loop
+ *       (br_if 1 (i32.eqz (local.get 0)))
+ *       (local.set 1 (i32.add (local.get 1) (local.get 3)))
+ *       (local.set 0 (i32.sub (local.get 0) (i32.const 1)))
+ *       (local.set 2 (local.get 0))
+ *       (local.set 3 (local.get 2))
+ *       (br 0)))
+ *     (local.get 1))
+ *   (func (export "add_br") (param i32) (result i32) (local i32)
+ *     (block (loop
+ *       (br_if 1 (i32.ge_u (local.get 1) (local.get 0)))
+ *       (local.set 1 (i32.add (local.get 1) (i32.const 3)))
+ *       (br 0)))
+ *     (local.get 1))
+ *   (func (export "sub_br") (param i32) (result i32) (local i32)
+ *     (local.set 1 (i32.const 100))
+ *     (block (loop
+ *       (br_if 1 (i32.le_s (local.get 1) (local.get 0)))
+ *       (local.set 1 (i32.sub (local.get 1) (i32.const 7)))
+ *       (br 0)))
+ *     (local.get 1))
+ *   (func $build (param i32) (local i32)
+ *     (loop
+ *       (i32.store offset=256 (i32.shl (local.get 1) (i32.const 3))
+ *         (select (i32.add (i32.shl (local.get 1) (i32.const 3)) (i32.const 264)) (i32.const 0)
+ *                 (i32.lt_u (i32.add (local.get 1) (i32.const 1)) (local.get 0))))
+ *       (i32.store offset=260 (i32.shl (local.get 1) (i32.const 3))
+ *         (i32.mul (local.get 1) (i32.const 3)))
+ *       (br_if 0 (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 1))) (local.get 0)))))
+ *   (func (export "walk") (param i32) (result i32) (local i32 i32)
+ *     (call $build (local.get 0))
+ *     (local.set 1 (i32.const 256))
+ *     (loop
+ *       (local.set 2 (i32.add (local.get 2) (i32.load offset=4 (local.get 1))))
+ *       (br_if 0 (local.tee 1 (i32.load (local.get 1)))))
+ *     (local.get 2))
+ *   (func (export "walk_ne") (param i32) (result i32) (local i32 i32)
+ *     (call $build (local.get 0))
+ *     (local.set 1 (i32.const 256))
+ *     (loop
+ *       (local.set 2 (i32.add (local.get 2) (i32.load offset=4 (local.get 1))))
+ *       (br_if 0 (i32.ne (local.tee 1 (i32.load (local.get 1))) (i32.const 0))))
+ *     (local.get 2))
+ *   (func (export "and8") (param i32) (result i32) (local i32)
+ *     (loop
+ *       (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+ *       (br_if 0 (i32.ne (local.tee 1 (i32.and (local.get 0) (i32.const 7))) (i32.const 0))))
+ *     (i32.add (local.get 0) (i32.mul (local.get 1) (i32.const 1000)))))
+ */
+static const uint8_t fusion2_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x10, 0x03, 0x60,
+    0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x60, 0x01,
+    0x7f, 0x00, 0x03, 0x21, 0x20, 0x00, 0x01, 0x00, 0x01, 0x01, 0x01, 0x00,
+    0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01,
+    0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x01, 0x02, 0x01, 0x01,
+    0x01, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0xa7, 0x02, 0x1f, 0x07, 0x6c,
+    0x64, 0x31, 0x36, 0x5f, 0x65, 0x71, 0x00, 0x00, 0x08, 0x6c, 0x64, 0x38,
+    0x5f, 0x6e, 0x65, 0x5f, 0x69, 0x00, 0x01, 0x05, 0x6c, 0x64, 0x5f, 0x6e,
+    0x65, 0x00, 0x02, 0x06, 0x6c, 0x64, 0x5f, 0x65, 0x71, 0x7a, 0x00, 0x03,
+    0x09, 0x6d, 0x6f, 0x76, 0x5f, 0x62, 0x72, 0x5f, 0x69, 0x66, 0x00, 0x04,
+    0x06, 0x6d, 0x6f, 0x76, 0x5f, 0x62, 0x72, 0x00, 0x05, 0x06, 0x6d, 0x6f,
+    0x76, 0x5f, 0x69, 0x66, 0x00, 0x06, 0x08, 0x63, 0x72, 0x63, 0x5f, 0x73,
+    0x74, 0x65, 0x70, 0x00, 0x07, 0x0a, 0x63, 0x72, 0x63, 0x5f, 0x73, 0x74,
+    0x65, 0x70, 0x31, 0x36, 0x00, 0x08, 0x03, 0x69, 0x6e, 0x63, 0x00, 0x09,
+    0x04, 0x61, 0x64, 0x64, 0x32, 0x00, 0x0a, 0x05, 0x73, 0x74, 0x65, 0x70,
+    0x73, 0x00, 0x0b, 0x07, 0x73, 0x74, 0x65, 0x70, 0x73, 0x5f, 0x69, 0x00,
+    0x0c, 0x06, 0x61, 0x6e, 0x64, 0x5f, 0x65, 0x71, 0x00, 0x0d, 0x08, 0x61,
+    0x6e, 0x64, 0x5f, 0x6c, 0x65, 0x5f, 0x75, 0x00, 0x0e, 0x0a, 0x61, 0x6e,
+    0x64, 0x5f, 0x6c, 0x65, 0x5f, 0x6d, 0x61, 0x78, 0x00, 0x0f, 0x08, 0x61,
+    0x6e, 0x64, 0x5f, 0x6c, 0x74, 0x5f, 0x75, 0x00, 0x10, 0x07, 0x61, 0x6e,
+    0x64, 0x5f, 0x62, 0x69, 0x74, 0x00, 0x11, 0x07, 0x61, 0x6e, 0x64, 0x5f,
+    0x65, 0x71, 0x7a, 0x00, 0x12, 0x07, 0x78, 0x6f, 0x72, 0x5f, 0x65, 0x71,
+    0x7a, 0x00, 0x13, 0x06, 0x73, 0x75, 0x62, 0x5f, 0x69, 0x66, 0x00, 0x14,
+    0x06, 0x78, 0x6f, 0x72, 0x5f, 0x62, 0x72, 0x00, 0x15, 0x07, 0x78, 0x6f,
+    0x72, 0x5f, 0x74, 0x65, 0x65, 0x00, 0x16, 0x06, 0x78, 0x6f, 0x72, 0x5f,
+    0x69, 0x66, 0x00, 0x17, 0x05, 0x63, 0x72, 0x63, 0x31, 0x36, 0x00, 0x18,
+    0x07, 0x6d, 0x6f, 0x76, 0x32, 0x5f, 0x62, 0x72, 0x00, 0x19, 0x06, 0x61,
+    0x64, 0x64, 0x5f, 0x62, 0x72, 0x00, 0x1a, 0x06, 0x73, 0x75, 0x62, 0x5f,
+    0x62, 0x72, 0x00, 0x1b, 0x04, 0x77, 0x61, 0x6c, 0x6b, 0x00, 0x1d, 0x07,
+    0x77, 0x61, 0x6c, 0x6b, 0x5f, 0x6e, 0x65, 0x00, 0x1e, 0x04, 0x61, 0x6e,
+    0x64, 0x38, 0x00, 0x1f, 0x0a, 0xf5, 0x06, 0x20, 0x14, 0x00, 0x02, 0x40,
+    0x20, 0x00, 0x2f, 0x01, 0x02, 0x20, 0x01, 0x46, 0x0d, 0x00, 0x41, 0x00,
+    0x0f, 0x0b, 0x41, 0x01, 0x0b, 0x17, 0x01, 0x01, 0x7f, 0x20, 0x00, 0x2d,
+    0x00, 0x00, 0x22, 0x01, 0x41, 0x07, 0x47, 0x04, 0x7f, 0x20, 0x01, 0x05,
+    0x41, 0xe4, 0x00, 0x0b, 0x0b, 0x14, 0x00, 0x02, 0x40, 0x20, 0x01, 0x20,
+    0x00, 0x28, 0x02, 0x00, 0x47, 0x0d, 0x00, 0x41, 0x01, 0x0f, 0x0b, 0x41,
+    0x00, 0x0b, 0x12, 0x00, 0x02, 0x40, 0x20, 0x00, 0x28, 0x02, 0x00, 0x45,
+    0x0d, 0x00, 0x41, 0x01, 0x0f, 0x0b, 0x41, 0x00, 0x0b, 0x1f, 0x01, 0x02,
+    0x7f, 0x03, 0x40, 0x20, 0x00, 0x41, 0x01, 0x6b, 0x21, 0x00, 0x20, 0x02,
+    0x20, 0x01, 0x6a, 0x21, 0x02, 0x20, 0x00, 0x21, 0x01, 0x20, 0x00, 0x0d,
+    0x00, 0x0b, 0x20, 0x02, 0x0b, 0x25, 0x01, 0x02, 0x7f, 0x02, 0x40, 0x03,
+    0x40, 0x20, 0x00, 0x45, 0x0d, 0x01, 0x20, 0x01, 0x20, 0x02, 0x6a, 0x21,
+    0x01, 0x20, 0x00, 0x41, 0x01, 0x6b, 0x21, 0x00, 0x20, 0x00, 0x21, 0x02,
+    0x0c, 0x00, 0x0b, 0x0b, 0x20, 0x01, 0x0b, 0x12, 0x01, 0x01, 0x7f, 0x20,
+    0x00, 0x21, 0x02, 0x20, 0x01, 0x04, 0x7f, 0x20, 0x02, 0x05, 0x41, 0x7f,
+    0x0b, 0x0b, 0x19, 0x01, 0x01, 0x7f, 0x20, 0x00, 0x41, 0x01, 0x74, 0x22,
+    0x01, 0x41, 0xa1, 0x20, 0x73, 0x20, 0x01, 0x20, 0x00, 0x41, 0x80, 0x80,
+    0x02, 0x71, 0x1b, 0x0b, 0x18, 0x01, 0x01, 0x7f, 0x20, 0x00, 0x41, 0x01,
+    0x74, 0x22, 0x01, 0x41, 0xa1, 0x20, 0x73, 0x20, 0x01, 0x20, 0x00, 0xc1,
+    0x41, 0x00, 0x48, 0x1b, 0x0b, 0x14, 0x00, 0x20, 0x00, 0x20, 0x00, 0x28,
+    0x02, 0x04, 0x41, 0x07, 0x6a, 0x36, 0x02, 0x04, 0x20, 0x00, 0x28, 0x02,
+    0x04, 0x0b, 0x17, 0x01, 0x02, 0x7f, 0x20, 0x00, 0x41, 0x08, 0x6a, 0x21,
+    0x01, 0x20, 0x01, 0x41, 0x7d, 0x6a, 0x21, 0x02, 0x20, 0x01, 0x20, 0x02,
+    0x6c, 0x0b, 0x1f, 0x01, 0x02, 0x7f, 0x03, 0x40, 0x20, 0x02, 0x41, 0x05,
+    0x6a, 0x21, 0x02, 0x20, 0x01, 0x41, 0x02, 0x6a, 0x22, 0x01, 0x20, 0x00,
+    0x47, 0x0d, 0x00, 0x0b, 0x20, 0x01, 0x20, 0x02, 0x6a, 0x0b, 0x1f, 0x01,
+    0x01, 0x7f, 0x03, 0x40, 0x20, 0x00, 0x41, 0x05, 0x6a, 0x21, 0x00, 0x20,
+    0x01, 0x41, 0x02, 0x6a, 0x22, 0x01, 0x41, 0x0a, 0x47, 0x0d, 0x00, 0x0b,
+    0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b, 0x19, 0x01, 0x01, 0x7f, 0x02, 0x40,
+    0x20, 0x00, 0x41, 0xff, 0x01, 0x71, 0x22, 0x01, 0x41, 0x2c, 0x46, 0x0d,
+    0x00, 0x20, 0x01, 0x0f, 0x0b, 0x41, 0x7f, 0x0b, 0x13, 0x00, 0x20, 0x00,
+    0x41, 0xff, 0x01, 0x71, 0x41, 0x09, 0x4d, 0x04, 0x7f, 0x41, 0x01, 0x05,
+    0x41, 0x00, 0x0b, 0x0b, 0x15, 0x00, 0x02, 0x40, 0x20, 0x00, 0x41, 0xff,
+    0x01, 0x71, 0x41, 0x7f, 0x4d, 0x0d, 0x00, 0x41, 0x00, 0x0f, 0x0b, 0x41,
+    0x01, 0x0b, 0x15, 0x00, 0x02, 0x40, 0x20, 0x00, 0x41, 0xf0, 0x01, 0x71,
+    0x41, 0x30, 0x49, 0x0d, 0x00, 0x41, 0x00, 0x0f, 0x0b, 0x41, 0x01, 0x0b,
+    0x11, 0x00, 0x02, 0x40, 0x20, 0x00, 0x41, 0x08, 0x71, 0x0d, 0x00, 0x41,
+    0x00, 0x0f, 0x0b, 0x41, 0x01, 0x0b, 0x12, 0x00, 0x02, 0x40, 0x20, 0x00,
+    0x41, 0x08, 0x71, 0x45, 0x0d, 0x00, 0x41, 0x00, 0x0f, 0x0b, 0x41, 0x01,
+    0x0b, 0x12, 0x00, 0x02, 0x40, 0x20, 0x00, 0x20, 0x01, 0x73, 0x45, 0x0d,
+    0x00, 0x41, 0x00, 0x0f, 0x0b, 0x41, 0x01, 0x0b, 0x0f, 0x00, 0x20, 0x00,
+    0x41, 0x05, 0x6b, 0x04, 0x7f, 0x41, 0x01, 0x05, 0x41, 0x00, 0x0b, 0x0b,
+    0x11, 0x00, 0x02, 0x40, 0x20, 0x00, 0x20, 0x01, 0x73, 0x0d, 0x00, 0x41,
+    0x00, 0x0f, 0x0b, 0x41, 0x01, 0x0b, 0x16, 0x01, 0x01, 0x7f, 0x02, 0x40,
+    0x20, 0x00, 0x20, 0x01, 0x73, 0x22, 0x02, 0x45, 0x0d, 0x00, 0x20, 0x02,
+    0x0f, 0x0b, 0x41, 0x7f, 0x0b, 0x10, 0x00, 0x20, 0x00, 0x41, 0xa1, 0x20,
+    0x73, 0x20, 0x00, 0x20, 0x01, 0x41, 0x01, 0x71, 0x1b, 0x0b, 0x2e, 0x01,
+    0x01, 0x7f, 0x03, 0x40, 0x20, 0x00, 0x41, 0x01, 0x74, 0x22, 0x02, 0x41,
+    0xa1, 0x20, 0x73, 0x20, 0x02, 0x20, 0x00, 0x41, 0x80, 0x80, 0x02, 0x71,
+    0x1b, 0x21, 0x00, 0x20, 0x01, 0x41, 0x01, 0x6b, 0x22, 0x01, 0x0d, 0x00,
+    0x0b, 0x20, 0x00, 0x41, 0xff, 0xff, 0x03, 0x71, 0x0b, 0x29, 0x01, 0x02,
+    0x7f, 0x02, 0x40, 0x03, 0x40, 0x20, 0x00, 0x45, 0x0d, 0x01, 0x20, 0x01,
+    0x20, 0x03, 0x6a, 0x21, 0x01, 0x20, 0x00, 0x41, 0x01, 0x6b, 0x21, 0x00,
+    0x20, 0x00, 0x21, 0x02, 0x20, 0x02, 0x21, 0x03, 0x0c, 0x00, 0x0b, 0x0b,
+    0x20, 0x01, 0x0b, 0x1c, 0x01, 0x01, 0x7f, 0x02, 0x40, 0x03, 0x40, 0x20,
+    0x01, 0x20, 0x00, 0x4f, 0x0d, 0x01, 0x20, 0x01, 0x41, 0x03, 0x6a, 0x21,
+    0x01, 0x0c, 0x00, 0x0b, 0x0b, 0x20, 0x01, 0x0b, 0x21, 0x01, 0x01, 0x7f,
+    0x41, 0xe4, 0x00, 0x21, 0x01, 0x02, 0x40, 0x03, 0x40, 0x20, 0x01, 0x20,
+    0x00, 0x4c, 0x0d, 0x01, 0x20, 0x01, 0x41, 0x07, 0x6b, 0x21, 0x01, 0x0c,
+    0x00, 0x0b, 0x0b, 0x20, 0x01, 0x0b, 0x3e, 0x01, 0x01, 0x7f, 0x03, 0x40,
+    0x20, 0x01, 0x41, 0x03, 0x74, 0x20, 0x01, 0x41, 0x03, 0x74, 0x41, 0x88,
+    0x02, 0x6a, 0x41, 0x00, 0x20, 0x01, 0x41, 0x01, 0x6a, 0x20, 0x00, 0x49,
+    0x1b, 0x36, 0x02, 0x80, 0x02, 0x20, 0x01, 0x41, 0x03, 0x74, 0x20, 0x01,
+    0x41, 0x03, 0x6c, 0x36, 0x02, 0x84, 0x02, 0x20, 0x01, 0x41, 0x01, 0x6a,
+    0x22, 0x01, 0x20, 0x00, 0x49, 0x0d, 0x00, 0x0b, 0x0b, 0x25, 0x01, 0x02,
+    0x7f, 0x20, 0x00, 0x10, 0x1c, 0x41, 0x80, 0x02, 0x21, 0x01, 0x03, 0x40,
+    0x20, 0x02, 0x20, 0x01, 0x28, 0x02, 0x04, 0x6a, 0x21, 0x02, 0x20, 0x01,
+    0x28, 0x02, 0x00, 0x22, 0x01, 0x0d, 0x00, 0x0b, 0x20, 0x02, 0x0b, 0x28,
+    0x01, 0x02, 0x7f, 0x20, 0x00, 0x10, 0x1c, 0x41, 0x80, 0x02, 0x21, 0x01,
+    0x03, 0x40, 0x20, 0x02, 0x20, 0x01, 0x28, 0x02, 0x04, 0x6a, 0x21, 0x02,
+    0x20, 0x01, 0x28, 0x02, 0x00, 0x22, 0x01, 0x41, 0x00, 0x47, 0x0d, 0x00,
+    0x0b, 0x20, 0x02, 0x0b, 0x23, 0x01, 0x01, 0x7f, 0x03, 0x40, 0x20, 0x00,
+    0x41, 0x01, 0x6a, 0x21, 0x00, 0x20, 0x00, 0x41, 0x07, 0x71, 0x22, 0x01,
+    0x41, 0x00, 0x47, 0x0d, 0x00, 0x0b, 0x20, 0x00, 0x20, 0x01, 0x41, 0xe8,
+    0x07, 0x6c, 0x6a, 0x0b, 0x0b, 0x16, 0x01, 0x00, 0x41, 0x00, 0x0b, 0x10,
+    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c,
+    0x0d, 0x0e, 0x0f, 0x10,
+};
+
+typedef struct {
+    uint32_t func;
+    const char *op;
+} fires;
+
+static const fires fusion_fires[] = {
+    {0, "I32_LOAD_I"}, {1, "I32_LOAD8_U_I"}, {2, "I32_LOAD16_S_X"}, {3, "I32_SHR_U_AND_I"},
+    {4, "I32_LOAD8_U_BR_IF"}, {5, "I32_MUL_ADD"}, {6, "I32_ADD_I_BR_NE"},
+    {7, "I32_SHR_U_AND_I"}, {8, "SELECT_AND"}, {9, "CONSTS"}, {11, "MOV2"},
+};
+
+static const fires fusion2_fires[] = {
+    {0, "I32_LOAD16_U_BR_EQ"}, {1, "I32_LOAD8_U_BR_EQ_I"}, {1, "MOV_BR"},
+    {2, "I32_LOAD_BR_NE"}, {3, "I32_LOAD_BR_UNLESS"}, {4, "MOV_BR_IF"},
+    {5, "MOV_BR"}, {6, "MOV_BR_UNLESS"}, {7, "I32_SHL_I_SELECT_XOR_I"},
+    {8, "I32_SHL_I_SELECT_XOR_I"},
+    {9, "I32_ADD_I_MEM"}, {10, "I32_ADD_I2"}, {11, "I32_ADD_I2_BR_NE"},
+    {12, "I32_ADD_I2_BR_NE_I"}, {13, "I32_AND_I_BR_EQ_I"}, {14, "I32_AND_I_BR_GE_U_I"},
+    {16, "I32_AND_I_BR_LT_U_I"}, {17, "I32_AND_I_BR_NE_I"}, {18, "I32_AND_I_BR_EQ_I"},
+    {19, "BR_I32_EQ"}, {20, "BR_I32_EQ_I"}, {21, "BR_I32_NE"}, {23, "SELECT_XOR_I"},
+    {24, "I32_SHL_I_SELECT_XOR_I"}, {24, "I32_ADD_I_BR_NE_I"}, {14, "CONST32_BR"},
+    {25, "MOV2_BR"}, {26, "I32_ADD_I_BR"}, {27, "I32_ADD_I_BR"}, {29, "I32_LOAD_BR_IF"},
+    {30, "I32_LOAD_BR_NE_I"}, {31, "I32_AND_I_BR_NE_I"},
+};
+
+static char g_listing[4096];
+static size_t g_listing_len;
+
+static void listing_line(void *ud, const char *line)
+{
+    (void)ud;
+    int n = snprintf(g_listing + g_listing_len, sizeof g_listing - g_listing_len, "%s \n", line);
+    if (n > 0 && (size_t)n < sizeof g_listing - g_listing_len)
+        g_listing_len += (size_t)n;
+}
+
+/* True when the listing of function func has an instruction named op. */
+static bool lowered_to(const weft_module *m, uint32_t func, const char *op)
+{
+    char want[64];
+    g_listing_len = 0;
+    g_listing[0] = 0;
+    if (!weft_module_disasm(m, func, listing_line, NULL))
+        return false;
+    snprintf(want, sizeof want, ": %s ", op);
+    return strstr(g_listing, want) != NULL;
+}
+
+/* Checks that each listed function of m is lowered to its fused form. */
+static void check_fires(const weft_module *m, const fires *f, size_t n)
+{
+    for (size_t i = 0; m && i < n; i++) {
+        bool fired = lowered_to(m, f[i].func, f[i].op);
+        if (!fired)
+            printf("  function %u is not lowered to %s:\n%s", f[i].func, f[i].op, g_listing);
+        CHECK(fired);
+    }
+}
+
 static weft_store *g_store;
 static weft_instance *g_inst;
 
@@ -108,12 +440,46 @@ static int64_t i32_of(const char *name, int32_t a, int32_t b, int32_t c, size_t 
     return s == WEFT_OK ? r.of.i32 : INT64_MIN;
 }
 
-static void check_trap(const char *name, int32_t a)
+/* Calls an export with one unit of fuel at a time, resuming until it
+ * returns: the loops stop at their closing fused instructions, which must
+ * then go on as if their branch had been a separate instruction, and
+ * use as much fuel in all as one call with enough. INT64_MIN when fuel
+ * is not compiled in. */
+static int64_t i32_stepped(const char *name, int32_t a, int32_t b, size_t n)
 {
-    weft_val arg = weft_val_i32(a), r;
+    weft_func *f = unit_func(g_inst, name);
+    weft_val args[2] = {weft_val_i32(a), weft_val_i32(b)}, r;
     weft_error err;
-    CHECK_TRAP(call(name, &arg, 1, &r, &err), &err, WEFT_TRAP_MEMORY_OOB);
+    if (!f || weft_store_set_fuel(g_store, 1000000) != WEFT_OK)
+        return INT64_MIN;
+    CHECK_STATUS(weft_func_call(g_store, f, args, n, &r, 1, &err), WEFT_OK, &err);
+    uint64_t direct = 1000000 - weft_store_get_fuel(g_store);
+    CHECK_EQ(weft_store_set_fuel(g_store, 1), WEFT_OK);
+    memset(&r, 0, sizeof r);
+    weft_status s = weft_func_call(g_store, f, args, n, &r, 1, &err);
+    unsigned stops = 0;
+    while (s == WEFT_SUSPENDED && stops < 100000) {
+        stops++;
+        CHECK_EQ(weft_store_set_fuel(g_store, weft_store_get_fuel(g_store) + 1), WEFT_OK);
+        s = weft_store_resume(g_store, &r, 1, &err);
+    }
+    CHECK_STATUS(s, WEFT_OK, &err);
+    CHECK_EQ(1 + stops - weft_store_get_fuel(g_store), direct);
+    weft_store_unlimited_fuel(g_store);
+    if (stops < 2)
+        printf("  %s stopped %u times\n", name, stops);
+    CHECK(stops >= 2);
+    return s == WEFT_OK ? r.of.i32 : INT64_MIN;
 }
+
+static void check_trap_n(const char *name, int32_t a, int32_t b, size_t n)
+{
+    weft_val args[2] = {weft_val_i32(a), weft_val_i32(b)}, r;
+    weft_error err;
+    CHECK_TRAP(call(name, args, n, &r, &err), &err, WEFT_TRAP_MEMORY_OOB);
+}
+
+static void check_trap(const char *name, int32_t a) { check_trap_n(name, a, 0, 1); }
 
 int main(void)
 {
@@ -123,6 +489,7 @@ int main(void)
     weft_error err;
     if (m && g_store)
         CHECK_STATUS(weft_instance_new(g_store, m, NULL, 0, &g_inst, &err), WEFT_OK, &err);
+    check_fires(m, fusion_fires, sizeof fusion_fires / sizeof fusion_fires[0]);
     if (g_inst) {
         /* i32.add of a constant, then a load: 32-bit wrap before the access */
         CHECK_EQ(i32_of("ld_add_imm", 0, 0, 0, 1), 0x09080706);
@@ -163,7 +530,114 @@ int main(void)
         CHECK_EQ(res[0].of.i32, 99);
         CHECK_EQ(res[1].of.i64, 5);
     }
+
+    weft_module *m2 = e ? unit_load(e, fusion2_wasm, sizeof fusion2_wasm, "fusion2_wasm") : NULL;
+    g_inst = NULL;
+    if (m2 && g_store)
+        CHECK_STATUS(weft_instance_new(g_store, m2, NULL, 0, &g_inst, &err), WEFT_OK, &err);
+    check_fires(m2, fusion2_fires, sizeof fusion2_fires / sizeof fusion2_fires[0]);
+    if (g_inst) {
+        /* a load, then a comparison of what it loaded and a branch */
+        CHECK_EQ(i32_of("ld16_eq", 0, 0x0403, 0, 2), 1);
+        CHECK_EQ(i32_of("ld16_eq", 0, 5, 0, 2), 0);
+        check_trap_n("ld16_eq", 65533, 0, 2);
+        CHECK_EQ(i32_of("ld8_ne_i", 2, 0, 0, 1), 3);    /* the local is written */
+        CHECK_EQ(i32_of("ld8_ne_i", 6, 0, 0, 1), 100);
+        check_trap("ld8_ne_i", 65536);
+        CHECK_EQ(i32_of("ld_ne", 0, 0x04030201, 0, 2), 1);
+        CHECK_EQ(i32_of("ld_ne", 0, 5, 0, 2), 0);
+        check_trap_n("ld_ne", 65533, 0, 2);
+        check_trap_n("ld_ne", -1, 0, 2);
+        CHECK_EQ(i32_of("ld_eqz", 0, 0, 0, 1), 1);
+        CHECK_EQ(i32_of("ld_eqz", 16, 0, 0, 1), 0);
+        check_trap("ld_eqz", 65533);
+        /* a copy, then a branch: the copy is made whether or not it is taken */
+        CHECK_EQ(i32_of("mov_br_if", 4, 0, 0, 1), 6);
+        CHECK_EQ(i32_of("mov_br_if", 1, 0, 0, 1), 0);
+        CHECK_EQ(i32_of("mov_br", 4, 0, 0, 1), 6);
+        CHECK_EQ(i32_of("mov_br", 0, 0, 0, 1), 0);
+        CHECK_EQ(i32_of("mov_if", 5, 1, 0, 2), 5);
+        CHECK_EQ(i32_of("mov_if", 5, 0, 0, 2), -1);
+        /* select (y ^ k) y (bit test), with y = z << s just before */
+        CHECK_EQ(i32_of("crc_step", 0x8001, 0, 0, 1), 0x11023);
+        CHECK_EQ(i32_of("crc_step", 0x7fff, 0, 0, 1), 0xfffe);
+        CHECK_EQ(i32_of("crc_step16", 0x18001, 0, 0, 1), 0x31023);
+        CHECK_EQ(i32_of("crc_step16", 0x17fff, 0, 0, 1), 0x2fffe);
+        /* load, add, store to one address */
+        CHECK_EQ(i32_of("inc", 100, 0, 0, 1), 7);
+        CHECK_EQ(i32_of("inc", 100, 0, 0, 1), 14);
+        CHECK_EQ(i32_of("inc", 0, 0, 0, 1), 0x0807060c);
+        check_trap("inc", 65532);
+        check_trap("inc", -4);  /* addr + offset is not wrapped */
+        CHECK_EQ(i32_of("ld_ne", 0, 0x04030201, 0, 2), 1);  /* untouched by the traps */
+        /* two adds of constants; the second reads the first */
+        CHECK_EQ(i32_of("add2", 1, 0, 0, 1), 54);
+        CHECK_EQ(i32_of("add2", -8, 0, 0, 1), 0);
+        CHECK_EQ(i32_of("steps", 6, 0, 0, 1), 21);
+        CHECK_EQ(i32_of("steps", 2, 0, 0, 1), 7);
+        CHECK_EQ(i32_of("steps_i", 0, 0, 0, 1), 35);
+        CHECK_EQ(i32_of("steps_i", 1, 0, 0, 1), 36);
+        /* an and with a constant, then a test of its result; the and's
+         * dst is written (a local in and_eq) */
+        CHECK_EQ(i32_of("and_eq", 44, 0, 0, 1), -1);
+        CHECK_EQ(i32_of("and_eq", 0x12c, 0, 0, 1), -1);
+        CHECK_EQ(i32_of("and_eq", 0x12d, 0, 0, 1), 45);
+        CHECK_EQ(i32_of("and_le_u", 9, 0, 0, 1), 1);   /* v <= 9 as v < 10 */
+        CHECK_EQ(i32_of("and_le_u", 10, 0, 0, 1), 0);
+        CHECK_EQ(i32_of("and_le_u", 0x109, 0, 0, 1), 1);
+        CHECK_EQ(i32_of("and_le_u", -1, 0, 0, 1), 0);
+        CHECK_EQ(i32_of("and_le_max", -1, 0, 0, 1), 1);  /* <= 0xffffffff: not fused */
+        CHECK_EQ(i32_of("and_le_max", 0, 0, 0, 1), 1);
+        CHECK_EQ(i32_of("and_lt_u", 0x2f, 0, 0, 1), 1);
+        CHECK_EQ(i32_of("and_lt_u", 0x130, 0, 0, 1), 0);
+        CHECK_EQ(i32_of("and_lt_u", 0x10f, 0, 0, 1), 1);
+        CHECK_EQ(i32_of("and_bit", 8, 0, 0, 1), 1);
+        CHECK_EQ(i32_of("and_bit", 7, 0, 0, 1), 0);
+        CHECK_EQ(i32_of("and_eqz", 8, 0, 0, 1), 0);
+        CHECK_EQ(i32_of("and_eqz", 0x17, 0, 0, 1), 1);
+        /* a ^ b and a - b as conditions are a != b */
+        CHECK_EQ(i32_of("xor_eqz", 3, 3, 0, 2), 1);
+        CHECK_EQ(i32_of("xor_eqz", 3, 4, 0, 2), 0);
+        CHECK_EQ(i32_of("sub_if", 5, 0, 0, 1), 0);
+        CHECK_EQ(i32_of("sub_if", 6, 0, 0, 1), 1);
+        CHECK_EQ(i32_of("xor_br", 7, 7, 0, 2), 0);
+        CHECK_EQ(i32_of("xor_br", 7, 6, 0, 2), 1);
+        CHECK_EQ(i32_of("xor_tee", 3, 3, 0, 2), -1);  /* a tee'd xor is kept */
+        CHECK_EQ(i32_of("xor_tee", 3, 5, 0, 2), 6);
+        CHECK_EQ(i32_of("xor_if", 0x10, 3, 0, 2), 0x1031);
+        CHECK_EQ(i32_of("xor_if", 0x10, 2, 0, 2), 0x10);
+        /* a bitwise CRC-16 loop; the select's result goes to a local */
+        CHECK_EQ(i32_of("crc16", 0x1234, 16, 0, 2), 0x13c6);
+        CHECK_EQ(i32_of("crc16", 0xffff, 40, 0, 2), 0x110c);
+        /* MOV2, an add or subtraction of a constant, then a branch */
+        CHECK_EQ(i32_of("mov2_br", 3, 0, 0, 2), 3);
+        CHECK_EQ(i32_of("mov2_br", 4, 10, 0, 2), 16);
+        CHECK_EQ(i32_of("add_br", 10, 0, 0, 1), 12);
+        CHECK_EQ(i32_of("add_br", 0, 0, 0, 1), 0);
+        CHECK_EQ(i32_of("sub_br", 50, 0, 0, 1), 44);
+        CHECK_EQ(i32_of("sub_br", -1, 0, 0, 1), -5);
+        /* list walks: the load's address is its dst */
+        CHECK_EQ(i32_of("walk", 10, 0, 0, 1), 135);
+        CHECK_EQ(i32_of("walk_ne", 10, 0, 0, 1), 135);
+        CHECK_EQ(i32_of("and8", 5, 0, 0, 1), 8);
+        CHECK_EQ(i32_of("and8", 8, 0, 0, 1), 16);
+        /* every loop stopped by fuel at its fused closing instruction */
+        if (i32_stepped("walk", 10, 0, 1) != INT64_MIN) {
+            CHECK_EQ(i32_stepped("walk", 10, 0, 1), 135);
+            CHECK_EQ(i32_stepped("walk_ne", 10, 0, 1), 135);
+            CHECK_EQ(i32_stepped("and8", 8, 0, 1), 16);
+            CHECK_EQ(i32_stepped("mov_br_if", 4, 0, 1), 6);
+            CHECK_EQ(i32_stepped("mov_br", 4, 0, 1), 6);
+            CHECK_EQ(i32_stepped("steps", 20, 0, 1), 70);
+            CHECK_EQ(i32_stepped("steps_i", 0, 0, 1), 35);
+            CHECK_EQ(i32_stepped("crc16", 0x1234, 16, 2), 0x13c6);
+            CHECK_EQ(i32_stepped("mov2_br", 4, 10, 2), 16);
+            CHECK_EQ(i32_stepped("add_br", 10, 0, 1), 12);
+            CHECK_EQ(i32_stepped("sub_br", 50, 0, 1), 44);
+        }
+    }
     weft_store_delete(g_store);
+    weft_module_delete(m2);
     weft_module_delete(m);
     weft_engine_delete(e);
     return unit_finish();

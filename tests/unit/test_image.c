@@ -1352,9 +1352,10 @@ static void test_unchecked(weft_engine *e, const image *im)
                 NULL);
     else
         CHECK(0);
-    /* sum: the loop's BR, sent far past the code */
-    if ((at = instr_at(m, p, nimp, 5, "BR")) != UINT32_MAX)
-        CORRUPT("branch outside the function", (size_t)code + (size_t)(at + 1) * 2, 4,
+    /* sum: the loop's closing I32_ADD_I_BR (the counter's step and the
+     * branch back), sent far past the code */
+    if ((at = instr_at(m, p, nimp, 4, "I32_ADD_I_BR")) != UINT32_MAX)
+        CORRUPT("branch outside the function", (size_t)code + (size_t)(at + 5) * 2, 4,
                 0x40000000u, NULL);
     else
         CHECK(0);
