@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 /* Version of the image format this build reads and writes. */
-#define WEFT_IMAGE_FORMAT 4u
+#define WEFT_IMAGE_FORMAT 5u
 
 /* True if bytes start with the image magic. */
 bool weft_is_image(const uint8_t *bytes, size_t len);

@@ -4,8 +4,8 @@
 
 /* Operand formats: one letter per operand unit group.
  *   s slot, w u32 (2 units), q u64 (4 units), r rel (2 units),
- *   o a 16-bit opcode, h a u16 immediate, t br_table (u32 n then n+1 rels),
- *   k a u16 count n then n u64 values. */
+ *   o a 16-bit opcode, h a u16 shift count (below 32), t br_table (u32 n
+ *   then n+1 rels), k a u16 count n then n u64 values. */
 static const char *const formats[OPC_COUNT_] = {
 #define OP_SPECIAL(N, s) [OPC_##N] = NULL,
 #define OP_BIN(N, c, ti, to, vi, vo, e) [OPC_##N] = "sss", WM_IMMV_##vi([OPC_##N##_I] = "ssw",)
@@ -374,7 +374,12 @@ const char *wm_check_code(const weft_module *m, const uint16_t *code, uint32_t s
                     return "bad memory access operation";
                 p += 1;
                 break;
-            case 'h': p += 1; break;
+            case 'h':
+                /* every u16 immediate is a shift count */
+                if (code[p] > 31)
+                    return "shift count past 31";
+                p += 1;
+                break;
             case 'q': p += 4; break;
             case 'w': {
                 uint32_t v = (uint32_t)code[p] | (uint32_t)code[p + 1] << 16, lim = UINT32_MAX;

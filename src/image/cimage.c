@@ -49,28 +49,6 @@ static uint32_t str_ref(cw *w, const char *p)
     return off;
 }
 
-/* One value of a number stream. */
-static void pv(obuf *b, uint32_t v)
-{
-    uint8_t t[5];
-    size_t n = 0;
-    v += 1u;
-    do {
-        t[n] = (uint8_t)(v & 0x7Fu);
-        v >>= 7;
-        if (v)
-            t[n] |= 0x80u;
-        n++;
-    } while (v);
-    put(b, t, n);
-}
-
-static void pv64(obuf *b, uint64_t v)
-{
-    pv(b, (uint32_t)v);
-    pv(b, (uint32_t)(v >> 32));
-}
-
 static void collect(cw *w, const wc_comp *c)
 {
     if (w->ncomps == w->capcomps) {
@@ -100,19 +78,19 @@ static uint32_t comp_index(const cw *w, const wc_comp *c)
 static void put_decls(cw *w, const wc_decl *d, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
-        pv(&w->s, str_ref(w, d[i].name));
-        pv(&w->s, d[i].sort);
-        pv(&w->s, d[i].type);
+        put_num(&w->s, str_ref(w, d[i].name));
+        put_num(&w->s, d[i].sort);
+        put_num(&w->s, d[i].type);
     }
 }
 
 static void put_externs(cw *w, const wc_extern *x, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
-        pv(&w->s, str_ref(w, x[i].name));
-        pv(&w->s, x[i].space);
-        pv(&w->s, x[i].type);
-        pv(&w->s, x[i].idx);
+        put_num(&w->s, str_ref(w, x[i].name));
+        put_num(&w->s, x[i].space);
+        put_num(&w->s, x[i].type);
+        put_num(&w->s, x[i].idx);
     }
 }
 
@@ -137,20 +115,20 @@ weft_status weft_component_serialize(const weft_component *c, uint8_t **out, siz
     const wc_types *a = &c->types;
     for (uint32_t id = WC_NPRIM; id < a->n; id++) {
         const weft_ctype *t = a->v[id];
-        pv(&w.s, t->kind);
-        pv(&w.s, t->n);
-        pv(&w.s, t->elem);
-        pv(&w.s, t->err);
-        pv(&w.s, t->nimports);
-        pv(&w.s, t->nexports);
-        pv(&w.s, t->rep | (uint32_t)t->abstract << 8 | (uint32_t)(t->elems != NULL) << 9 |
+        put_num(&w.s, t->kind);
+        put_num(&w.s, t->n);
+        put_num(&w.s, t->elem);
+        put_num(&w.s, t->err);
+        put_num(&w.s, t->nimports);
+        put_num(&w.s, t->nexports);
+        put_num(&w.s, t->rep | (uint32_t)t->abstract << 8 | (uint32_t)(t->elems != NULL) << 9 |
                     (uint32_t)(t->labels != NULL) << 10);
-        pv64(&w.s, (uint64_t)t->dtor);
-        pv(&w.s, t->resource_id);
+        put_num64(&w.s, (uint64_t)t->dtor);
+        put_num(&w.s, t->resource_id);
         for (uint32_t i = 0; t->elems && i < t->n; i++)
-            pv(&w.s, t->elems[i]);
+            put_num(&w.s, t->elems[i]);
         for (uint32_t i = 0; t->labels && i < t->n; i++)
-            pv(&w.s, str_ref(&w, t->labels[i]));
+            put_num(&w.s, str_ref(&w, t->labels[i]));
         put_decls(&w, t->imports, t->nimports);
         put_decls(&w, t->exports, t->nexports);
     }
@@ -161,39 +139,39 @@ weft_status weft_component_serialize(const weft_component *c, uint8_t **out, siz
     w.s = comps;
     for (uint32_t ci = 0; ci < w.ncomps; ci++) {
         const wc_comp *k = w.comps[ci];
-        pv(&w.s, k->ndefs);
+        put_num(&w.s, k->ndefs);
         for (int i = 0; i < WC_IS_COUNT; i++)
-            pv(&w.s, k->count[i]);
-        pv(&w.s, k->nimports);
-        pv(&w.s, k->nexports);
-        pv(&w.s, k->nchildren);
-        pv(&w.s, k->nlocal_res);
+            put_num(&w.s, k->count[i]);
+        put_num(&w.s, k->nimports);
+        put_num(&w.s, k->nexports);
+        put_num(&w.s, k->nchildren);
+        put_num(&w.s, k->nlocal_res);
         for (uint32_t i = 0; i < k->ndefs; i++) {
             const wc_def *d = &k->defs[i];
-            pv(&w.s, d->op | (uint32_t)d->space << 8 | (uint32_t)d->opts.encoding << 16);
-            pv(&w.s, d->a);
-            pv(&w.s, str_ref(&w, d->name));
-            pv(&w.s, d->nargs);
-            pv(&w.s, d->type);
-            pv64(&w.s, (uint64_t)d->opts.memory);
-            pv64(&w.s, (uint64_t)d->opts.realloc);
-            pv64(&w.s, (uint64_t)d->opts.post_return);
-            pv(&w.s, comp_index(&w, d->comp));
-            pv(&w.s, d->module);
-            pv(&w.s, d->outer_count);
-            pv(&w.s, d->outer_idx);
+            put_num(&w.s, d->op | (uint32_t)d->space << 8 | (uint32_t)d->opts.encoding << 16);
+            put_num(&w.s, d->a);
+            put_num(&w.s, str_ref(&w, d->name));
+            put_num(&w.s, d->nargs);
+            put_num(&w.s, d->type);
+            put_num64(&w.s, (uint64_t)d->opts.memory);
+            put_num64(&w.s, (uint64_t)d->opts.realloc);
+            put_num64(&w.s, (uint64_t)d->opts.post_return);
+            put_num(&w.s, comp_index(&w, d->comp));
+            put_num(&w.s, d->module);
+            put_num(&w.s, d->outer_count);
+            put_num(&w.s, d->outer_idx);
             for (uint32_t j = 0; j < d->nargs; j++) {
-                pv(&w.s, str_ref(&w, d->args[j].name));
-                pv(&w.s, d->args[j].space);
-                pv(&w.s, d->args[j].idx);
+                put_num(&w.s, str_ref(&w, d->args[j].name));
+                put_num(&w.s, d->args[j].space);
+                put_num(&w.s, d->args[j].idx);
             }
         }
         put_externs(&w, k->imports, k->nimports);
         put_externs(&w, k->exports, k->nexports);
         for (uint32_t i = 0; i < k->nchildren; i++)
-            pv(&w.s, comp_index(&w, k->children[i]));
+            put_num(&w.s, comp_index(&w, k->children[i]));
         for (uint32_t i = 0; i < k->nlocal_res; i++)
-            pv(&w.s, k->local_res[i]);
+            put_num(&w.s, k->local_res[i]);
     }
     comps = w.s;
 
@@ -220,43 +198,29 @@ weft_status weft_component_serialize(const weft_component *c, uint8_t **out, siz
         set32(&mods, table + i * 8 + 4, (uint32_t)ilen);
     }
 
-    obuf b = {e, NULL, 0, 0, false};
-    if (!st) {
-        img_begin(&b, CS_COUNT_ - 1);
-        for (uint32_t sec = 1; sec < CS_COUNT_; sec++) {
-            align8(&b);
-            size_t start = b.len;
-            switch (sec) {
-            case CS_INFO:
-                put32(&b, a->n);
-                put32(&b, c->nresource_ids);
-                put32(&b, w.ncomps);
-                put32(&b, c->nmodules);
-                put32(&b, (uint32_t)w.str.len);
-                break;
-            case CS_STRINGS: put(&b, w.str.p, w.str.len); break;
-            case CS_TYPES: put(&b, types.p, types.len); break;
-            case CS_COMPS: put(&b, comps.p, comps.len); break;
-            case CS_MODULES: put(&b, mods.p, mods.len); break;
-            }
-            img_section(&b, sec, start);
-        }
-    }
     bool oom = w.oom || w.str.oom || types.oom || comps.oom || mods.oom;
+    if (!st && oom)
+        st = wu_error(err, WEFT_NOMEM, WEFT_NO_OFFSET, "out of memory writing an image");
+    if (!st) {
+        uint8_t info[20];
+        obuf ib = {e, info, 0, sizeof info, false};
+        const uint32_t iv[5] = {a->n, c->nresource_ids, w.ncomps, c->nmodules,
+                                (uint32_t)w.str.len};
+        for (int i = 0; i < 5; i++)
+            set32(&ib, (size_t)i * 4, iv[i]);
+        const img_sec secs[] = {
+            {CS_INFO, info, sizeof info}, {CS_STRINGS, w.str.p, w.str.len},
+            {CS_TYPES, types.p, types.len}, {CS_COMPS, comps.p, comps.len},
+            {CS_MODULES, mods.p, mods.len},
+        };
+        st = img_write(e, IMG_KIND_COMPONENT, secs, CS_COUNT_ - 1, out, len, err);
+    }
     wu_free(e, (void *)w.comps, 0);
     wu_free(e, w.str.p, 0);
     wu_free(e, types.p, 0);
     wu_free(e, comps.p, 0);
     wu_free(e, mods.p, 0);
-    if (st) {
-        wu_free(e, b.p, 0);
-        return st;
-    }
-    if (oom) {
-        wu_free(e, b.p, 0);
-        return wu_error(err, WEFT_NOMEM, WEFT_NO_OFFSET, "out of memory writing an image");
-    }
-    return img_finish(&b, e, IMG_KIND_COMPONENT, CS_COUNT_ - 1, out, len, err);
+    return st;
 }
 
 /* ---------------------------------------------------------------- */
@@ -274,22 +238,7 @@ typedef struct cr {
 /* One value of a number stream (see the top of the file). */
 static uint32_t g32(cr *r)
 {
-    uint32_t v = 0;
-    for (unsigned shift = 0;; shift += 7) {
-        if (r->bad || r->pos >= r->end || shift > 28) {
-            r->bad = true;
-            return 0;
-        }
-        uint8_t b = r->p[r->pos++];
-        if (shift == 28 && (b & 0xF0u)) {   /* past 32 bits */
-            r->bad = true;
-            return 0;
-        }
-        v |= (uint32_t)(b & 0x7Fu) << shift;
-        if (!(b & 0x80u))
-            break;
-    }
-    return v - 1u;
+    return img_num(r->p, &r->pos, r->end, &r->bad);
 }
 
 static uint64_t g64(cr *r)

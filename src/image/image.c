@@ -1,23 +1,58 @@
 /* image.c - writing and loading precompiled module images.
  *
- * Layout (all integers little-endian):
- *   header, 64 bytes:
+ * Layout (all integers little-endian), shared with component images:
+ *   header, 48 bytes:
  *     0  magic 89 57 46 54 0d 0a 1a 0a  ("\x89WFT\r\n\x1a\n")
  *     8  u32 format version            12 u32 weft version (maj<<16|min<<8|patch)
  *    16  u8 word size (0: any), u8 byte order (1 = little), u8 kind (0 = module), u8 0
  *    20  u32 configuration stamp       24 u32 hash of the opcode table
  *    28  u32 section count             32 u64 total length
- *    40  u32 CRC-32 of the image with this field zero
- *   section table at 64: {u32 id, u32 offset, u32 size, u32 0} per section
- *   sections, each at an 8-byte aligned offset.
- * The code and pool sections are used in place by the loader. */
+ *    40  u32 CRC-32 of the image with this field zero, 44 u32 0
+ *   section table at 48: {u32 id, u32 size} per present section, ids rising
+ *   sections in the order of the table, each at the next 8-byte aligned
+ *   offset; the image ends at the first 8-byte boundary past the last.
+ *
+ * Module sections (an empty code or pool section is left out):
+ *   1 meta  a number stream: the counts, then every table (below)
+ *   2 code  the internal code, u16 units, used in place
+ *   3 pool  names, constant expressions and data bytes, used in place
+ * A number stream holds u32 values, each as the unsigned LEB128 of
+ * value + 1 (mod 2^32), so that 0xFFFFFFFF (none) and small values take
+ * one byte; a u64 is two values, low half first. The meta stream:
+ *   counts   ntypes nvaltypes nimports nfuncs nimported_funcs ntables
+ *            nimported_tables nmems nimported_mems nglobals nimported_globals
+ *            ntags nimported_tags nexports nelems ndatas ncatches nhandlers
+ *            start (0xFFFFFFFF: none)
+ *   valtypes kind
+ *   types    nparams nresults params results canon (params, results:
+ *            indices of the value types)
+ *   tags     type
+ *   funcs    type, code_off minus the end of the previous record's code
+ *            (mod 2^32), code_len, param slots, local slots, result slots,
+ *            frame slots
+ *   tables   elem | has_max << 8, min (u64), max (u64), init_off, init_len
+ *   mems     page_log2 | is64 << 8 | has_max << 9, min (u64), max (u64)
+ *   globals  type | mutable << 8, init_off, init_len
+ *   imports  module_off module_len name_off name_len kind index
+ *   exports  name_off name_len kind index
+ *   elems    mode | type << 8 | exprs << 16, table, offset_off, offset_len,
+ *            count, then count items (function indices, or pool offsets of
+ *            expressions)
+ *   datas    mode memory offset_off offset_len bytes_off bytes_len
+ *   catches  kind | dst << 16, tag, pad
+ *   handlers start end first_catch ncatches
+ * Code offsets and lengths are in u16 units, pool ones in bytes. Only the
+ * code and the pool are used where the image lies; the loader rebuilds the
+ * tables in RAM. */
 #include "image/image_int.h"
 
+enum { SEC_META = 1, SEC_CODE, SEC_POOL, SEC_COUNT_ };
+
+/* The least number of stream values of one record of each table. */
 enum {
-    SEC_INFO = 1, SEC_VALTYPES, SEC_TYPES, SEC_IMPORTS, SEC_FUNCS, SEC_TABLES, SEC_MEMS,
-    SEC_GLOBALS, SEC_EXPORTS, SEC_ELEMS, SEC_ELEM_ITEMS, SEC_DATAS, SEC_CODE, SEC_POOL,
-    SEC_TAGS, SEC_HANDLERS, SEC_CATCHES,
-    SEC_COUNT_
+    MIN_VALTYPE = 1, MIN_TYPE = 5, MIN_TAG = 1, MIN_FUNC = 7, MIN_TABLE = 7, MIN_MEM = 5,
+    MIN_GLOBAL = 3, MIN_IMPORT = 6, MIN_EXPORT = 4, MIN_ELEM = 5, MIN_DATA = 6, MIN_CATCH = 3,
+    MIN_HANDLER = 4
 };
 
 static const uint8_t image_magic[8] = {0x89, 'W', 'F', 'T', '\r', '\n', 0x1a, '\n'};
@@ -286,7 +321,6 @@ void weft_image_free(weft_engine *engine, uint8_t *image, size_t len)
 /* Writer                                                            */
 /* ---------------------------------------------------------------- */
 
-
 void put(obuf *b, const void *src, size_t n)
 {
     if (b->oom)
@@ -345,51 +379,70 @@ void set32(obuf *b, size_t at, uint32_t v)
     b->p[at + 3] = (uint8_t)(v >> 24);
 }
 
-void img_begin(obuf *b, uint32_t nsec)
+void put_num(obuf *b, uint32_t v)
 {
-    uint8_t hdr[HDR_SIZE];
-    memset(hdr, 0, sizeof hdr);
-    put(b, hdr, sizeof hdr);
-    for (uint32_t i = 0; i < nsec; i++) {
-        uint8_t ent[16] = {0};
-        put(b, ent, sizeof ent);
-    }
+    uint8_t t[5];
+    size_t n = 0;
+    v += 1u;
+    do {
+        t[n] = (uint8_t)(v & 0x7Fu);
+        v >>= 7;
+        if (v)
+            t[n] |= 0x80u;
+        n++;
+    } while (v);
+    put(b, t, n);
 }
 
-void img_section(obuf *b, uint32_t id, size_t start)
+void put_num64(obuf *b, uint64_t v)
 {
-    if (b->oom)
-        return;
-    size_t ent = HDR_SIZE + (size_t)(id - 1) * 16;
-    set32(b, ent, id);
-    set32(b, ent + 4, (uint32_t)start);
-    set32(b, ent + 8, (uint32_t)(b->len - start));
+    put_num(b, (uint32_t)v);
+    put_num(b, (uint32_t)(v >> 32));
 }
 
-weft_status img_finish(obuf *b, const weft_engine *e, uint8_t kind, uint32_t nsec,
-                       uint8_t **out, size_t *len, weft_error *err)
+weft_status img_write(const weft_engine *e, uint8_t kind, const img_sec *secs, unsigned n,
+                      uint8_t **out, size_t *len, weft_error *err)
 {
-    align8(b);
-    if (b->oom || b->len > 0xFFFFFFF0u) {
-        wu_free(e, b->p, b->cap);
-        return wu_error(err, b->oom ? WEFT_NOMEM : WEFT_LIMIT, WEFT_NO_OFFSET,
-                        b->oom ? "out of memory writing an image" : "image too large");
+    uint32_t nsec = 0;
+    size_t total = HDR_SIZE;
+    for (unsigned i = 0; i < n; i++)
+        if (secs[i].len) {
+            nsec++;
+            total += 8;
+        }
+    for (unsigned i = 0; i < n; i++)
+        if (secs[i].len)
+            total = ((total + 7) & ~(size_t)7) + secs[i].len;
+    total = (total + 7) & ~(size_t)7;
+    if (total > 0xFFFFFFF0u)
+        return wu_error(err, WEFT_LIMIT, WEFT_NO_OFFSET, "image too large");
+    obuf b = {e, wu_alloc(e, total), total, total, false};   /* zeroed */
+    if (!b.p)
+        return wu_error(err, WEFT_NOMEM, WEFT_NO_OFFSET, "out of memory writing an image");
+    memcpy(b.p, image_magic, 8);
+    set32(&b, 8, WEFT_IMAGE_FORMAT);
+    set32(&b, 12, weft_version());
+    b.p[16] = 0; /* the word size the image needs: any (nothing depends on it) */
+    b.p[17] = 1;
+    b.p[18] = kind;
+    set32(&b, 20, config_stamp(e));
+    set32(&b, 24, e->code_hash);
+    set32(&b, 28, nsec);
+    set32(&b, 32, (uint32_t)total);
+    size_t ent = HDR_SIZE, at = HDR_SIZE + (size_t)nsec * 8;
+    for (unsigned i = 0; i < n; i++) {
+        if (!secs[i].len)
+            continue;
+        set32(&b, ent, secs[i].id);
+        set32(&b, ent + 4, (uint32_t)secs[i].len);
+        ent += 8;
+        at = (at + 7) & ~(size_t)7;
+        memcpy(b.p + at, secs[i].p, secs[i].len);
+        at += secs[i].len;
     }
-    memcpy(b->p, image_magic, 8);
-    set32(b, 8, WEFT_IMAGE_FORMAT);
-    set32(b, 12, weft_version());
-    b->p[16] = 0; /* the word size the image needs: any (records have fixed widths) */
-    b->p[17] = 1;
-    b->p[18] = kind;
-    set32(b, 20, config_stamp(e));
-    set32(b, 24, e->code_hash);
-    set32(b, 28, nsec);
-    set32(b, 32, (uint32_t)b->len);
-    set32(b, 36, 0);
-    set32(b, 40, image_crc(b->p, b->len));
-    uint8_t *q = wu_realloc(e, b->p, b->cap, b->len);
-    *out = q ? q : b->p;
-    *len = b->len;
+    set32(&b, 40, image_crc(b.p, total));
+    *out = b.p;
+    *len = total;
     return WEFT_OK;
 }
 
@@ -406,170 +459,266 @@ weft_status weft_module_serialize(const weft_module *m, uint8_t **out, size_t *l
         return wu_error(err, WEFT_ARG, WEFT_NO_OFFSET, "NULL argument");
     *out = NULL;
     *len = 0;
-    obuf b = {m->engine, NULL, 0, 0, false};
-    img_begin(&b, SEC_COUNT_ - 1);
-    size_t start[SEC_COUNT_];
-    uint32_t nelem_items = 0;
-    for (uint32_t i = 0; i < m->nelems; i++)
-        nelem_items += m->elems[i].count;
+    const weft_engine *e = m->engine;
+    obuf s = {e, NULL, 0, 0, false}, c = {e, NULL, 0, 0, false};
 
-    for (unsigned sec = 1; sec < SEC_COUNT_; sec++) {
-        align8(&b);
-        start[sec] = b.len;
-        switch (sec) {
-        case SEC_INFO:
-            put32(&b, m->ntypes); put32(&b, m->nvaltypes); put32(&b, m->nimports);
-            put32(&b, m->nfuncs); put32(&b, m->nimported_funcs);
-            put32(&b, m->ntables); put32(&b, m->nimported_tables);
-            put32(&b, m->nmems); put32(&b, m->nimported_mems);
-            put32(&b, m->nglobals); put32(&b, m->nimported_globals);
-            put32(&b, m->nexports); put32(&b, m->start); put32(&b, m->nelems);
-            put32(&b, m->ndatas); put32(&b, m->code_len); put32(&b, m->pool_len);
-            put32(&b, nelem_items);
-            put32(&b, m->ntags); put32(&b, m->nimported_tags);
-            put32(&b, m->nhandlers); put32(&b, m->ncatches);
-            break;
-        case SEC_VALTYPES:
-            for (uint32_t i = 0; i < m->nvaltypes; i++)
-                put8(&b, (uint8_t)m->valtypes[i]);
-            break;
-        case SEC_TYPES:
-            for (uint32_t i = 0; i < m->ntypes; i++) {
-                const weft_functype *t = &m->types[i];
-                put32(&b, t->nparams);
-                put32(&b, t->nresults);
-                put32(&b, t->nparams ? (uint32_t)(t->params - m->valtypes) : 0);
-                put32(&b, t->nresults ? (uint32_t)(t->results - m->valtypes) : 0);
-                put32(&b, m->type_canon[i]);
-            }
-            break;
-        case SEC_IMPORTS:
-            for (uint32_t i = 0; i < m->nimports; i++) {
-                const wm_import *im = &m->imports[i];
-                put32(&b, pool_off(m, im->module)); put32(&b, im->module_len);
-                put32(&b, pool_off(m, im->name)); put32(&b, im->name_len);
-                put32(&b, im->kind); put32(&b, im->index);
-            }
-            break;
-        case SEC_FUNCS:
-            for (uint32_t i = 0; i < m->nfuncs; i++) {
-                const wm_func *f = &m->funcs[i];
-                put32(&b, f->type); put32(&b, f->code_off); put32(&b, f->code_len);
-                put16(&b, f->nparam_slots); put16(&b, f->nlocal_slots);
-                put16(&b, f->nresult_slots); put16(&b, f->frame_slots);
-            }
-            break;
-        case SEC_TABLES:
-            for (uint32_t i = 0; i < m->ntables; i++) {
-                const wm_table *t = &m->tables[i];
-                put32(&b, t->elem); put32(&b, t->limits.has_max);
-                put64(&b, t->limits.min); put64(&b, t->limits.max);
-                put32(&b, t->init_off); put32(&b, t->init_len);
-            }
-            break;
-        case SEC_MEMS:
-            for (uint32_t i = 0; i < m->nmems; i++) {
-                const wm_memory *mm = &m->mems[i];
-                put64(&b, mm->limits.min); put64(&b, mm->limits.max);
-                put32(&b, mm->limits.has_max); put32(&b, mm->page_log2 | (uint32_t)mm->is64 << 8);
-            }
-            break;
-        case SEC_GLOBALS:
-            for (uint32_t i = 0; i < m->nglobals; i++) {
-                const wm_global *g = &m->globals[i];
-                put32(&b, g->type | (uint32_t)g->mutable_ << 8);
-                put32(&b, g->init_off); put32(&b, g->init_len);
-            }
-            break;
-        case SEC_EXPORTS:
-            for (uint32_t i = 0; i < m->nexports; i++) {
-                const wm_export *ex = &m->exports[i];
-                put32(&b, pool_off(m, ex->name)); put32(&b, ex->name_len);
-                put32(&b, ex->kind); put32(&b, ex->index);
-            }
-            break;
-        case SEC_ELEMS: {
-            uint32_t first = 0;
-            for (uint32_t i = 0; i < m->nelems; i++) {
-                const wm_elem *el = &m->elems[i];
-                put32(&b, el->mode | (uint32_t)el->type << 8 | (uint32_t)el->exprs << 16);
-                put32(&b, el->table); put32(&b, el->offset_off); put32(&b, el->offset_len);
-                put32(&b, el->count); put32(&b, first);
-                first += el->count;
-            }
-            break;
-        }
-        case SEC_ELEM_ITEMS:
-            for (uint32_t i = 0; i < m->nelems; i++)
-                for (uint32_t k = 0; k < m->elems[i].count; k++)
-                    put32(&b, m->elems[i].items[k]);
-            break;
-        case SEC_DATAS:
-            for (uint32_t i = 0; i < m->ndatas; i++) {
-                const wm_data *ds = &m->datas[i];
-                put32(&b, ds->mode); put32(&b, ds->memory);
-                put32(&b, ds->offset_off); put32(&b, ds->offset_len);
-                put32(&b, ds->bytes_off); put32(&b, ds->bytes_len);
-            }
-            break;
-        case SEC_CODE:
-            for (uint32_t i = 0; i < m->code_len; i++)
-                put16(&b, m->code[i]);
-            break;
-        case SEC_POOL:
-            put(&b, m->pool, m->pool_len);
-            break;
-        case SEC_TAGS:
-            for (uint32_t i = 0; i < m->ntags; i++)
-                put32(&b, m->tags[i].type);
-            break;
-        case SEC_HANDLERS:
-            for (uint32_t i = 0; i < m->nhandlers; i++) {
-                const wm_handler *h = &m->handlers[i];
-                put32(&b, h->start); put32(&b, h->end);
-                put32(&b, h->first_catch); put32(&b, h->ncatches);
-            }
-            break;
-        case SEC_CATCHES:
-            for (uint32_t i = 0; i < m->ncatches; i++) {
-                const wm_catch *k = &m->catches[i];
-                put32(&b, k->kind | (uint32_t)k->dst << 16);
-                put32(&b, k->tag); put32(&b, k->pad);
-            }
-            break;
-        }
-        img_section(&b, sec, start[sec]);
+    const uint32_t counts[] = {
+        m->ntypes, m->nvaltypes, m->nimports, m->nfuncs, m->nimported_funcs,
+        m->ntables, m->nimported_tables, m->nmems, m->nimported_mems,
+        m->nglobals, m->nimported_globals, m->ntags, m->nimported_tags,
+        m->nexports, m->nelems, m->ndatas, m->ncatches, m->nhandlers, m->start,
+    };
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        put_num(&s, counts[i]);
+    for (uint32_t i = 0; i < m->nvaltypes; i++)
+        put_num(&s, (uint32_t)m->valtypes[i]);
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        const weft_functype *t = &m->types[i];
+        put_num(&s, t->nparams);
+        put_num(&s, t->nresults);
+        put_num(&s, t->nparams ? (uint32_t)(t->params - m->valtypes) : 0);
+        put_num(&s, t->nresults ? (uint32_t)(t->results - m->valtypes) : 0);
+        put_num(&s, m->type_canon[i]);
     }
-    return img_finish(&b, m->engine, IMG_KIND_MODULE, SEC_COUNT_ - 1, out, len, err);
+    for (uint32_t i = 0; i < m->ntags; i++)
+        put_num(&s, m->tags[i].type);
+    uint32_t prev_end = 0;
+    for (uint32_t i = 0; i < m->nfuncs; i++) {
+        const wm_func *f = &m->funcs[i];
+        put_num(&s, f->type);
+        put_num(&s, f->code_off - prev_end);
+        put_num(&s, f->code_len);
+        put_num(&s, f->nparam_slots);
+        put_num(&s, f->nlocal_slots);
+        put_num(&s, f->nresult_slots);
+        put_num(&s, f->frame_slots);
+        prev_end = f->code_off + f->code_len;
+    }
+    for (uint32_t i = 0; i < m->ntables; i++) {
+        const wm_table *t = &m->tables[i];
+        put_num(&s, t->elem | (uint32_t)t->limits.has_max << 8);
+        put_num64(&s, t->limits.min);
+        put_num64(&s, t->limits.max);
+        put_num(&s, t->init_off);
+        put_num(&s, t->init_len);
+    }
+    for (uint32_t i = 0; i < m->nmems; i++) {
+        const wm_memory *mm = &m->mems[i];
+        put_num(&s, mm->page_log2 | (uint32_t)mm->is64 << 8 | (uint32_t)mm->limits.has_max << 9);
+        put_num64(&s, mm->limits.min);
+        put_num64(&s, mm->limits.max);
+    }
+    for (uint32_t i = 0; i < m->nglobals; i++) {
+        const wm_global *g = &m->globals[i];
+        put_num(&s, g->type | (uint32_t)g->mutable_ << 8);
+        put_num(&s, g->init_off);
+        put_num(&s, g->init_len);
+    }
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        const wm_import *im = &m->imports[i];
+        put_num(&s, pool_off(m, im->module));
+        put_num(&s, im->module_len);
+        put_num(&s, pool_off(m, im->name));
+        put_num(&s, im->name_len);
+        put_num(&s, im->kind);
+        put_num(&s, im->index);
+    }
+    for (uint32_t i = 0; i < m->nexports; i++) {
+        const wm_export *ex = &m->exports[i];
+        put_num(&s, pool_off(m, ex->name));
+        put_num(&s, ex->name_len);
+        put_num(&s, ex->kind);
+        put_num(&s, ex->index);
+    }
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const wm_elem *el = &m->elems[i];
+        put_num(&s, el->mode | (uint32_t)el->type << 8 | (uint32_t)el->exprs << 16);
+        put_num(&s, el->table);
+        put_num(&s, el->offset_off);
+        put_num(&s, el->offset_len);
+        put_num(&s, el->count);
+        for (uint32_t k = 0; k < el->count; k++)
+            put_num(&s, el->items[k]);
+    }
+    for (uint32_t i = 0; i < m->ndatas; i++) {
+        const wm_data *ds = &m->datas[i];
+        put_num(&s, ds->mode);
+        put_num(&s, ds->memory);
+        put_num(&s, ds->offset_off);
+        put_num(&s, ds->offset_len);
+        put_num(&s, ds->bytes_off);
+        put_num(&s, ds->bytes_len);
+    }
+    for (uint32_t i = 0; i < m->ncatches; i++) {
+        const wm_catch *k = &m->catches[i];
+        put_num(&s, k->kind | (uint32_t)k->dst << 16);
+        put_num(&s, k->tag);
+        put_num(&s, k->pad);
+    }
+    for (uint32_t i = 0; i < m->nhandlers; i++) {
+        const wm_handler *h = &m->handlers[i];
+        put_num(&s, h->start);
+        put_num(&s, h->end);
+        put_num(&s, h->first_catch);
+        put_num(&s, h->ncatches);
+    }
+    for (uint32_t i = 0; i < m->code_len; i++)
+        put16(&c, m->code[i]);
+
+    weft_status st;
+    if (s.oom || c.oom) {
+        st = wu_error(err, WEFT_NOMEM, WEFT_NO_OFFSET, "out of memory writing an image");
+    } else {
+        const img_sec secs[] = {
+            {SEC_META, s.p, s.len}, {SEC_CODE, c.p, c.len}, {SEC_POOL, m->pool, m->pool_len},
+        };
+        st = img_write(e, IMG_KIND_MODULE, secs, 3, out, len, err);
+    }
+    wu_free(e, s.p, s.cap);
+    wu_free(e, c.p, c.cap);
+    return st;
 }
 
 /* ---------------------------------------------------------------- */
 /* Loader                                                            */
 /* ---------------------------------------------------------------- */
 
-typedef struct loader {
-    const uint8_t *img;
-    size_t len;
-    uint32_t off[SEC_COUNT_], size[SEC_COUNT_];
-    weft_error *err;
-} loader;
-
-static weft_status refuse(loader *L, size_t at, const char *fmt, const char *a, const char *b)
+uint32_t img_num(const uint8_t *p, size_t *pos, size_t end, bool *bad)
 {
-    return wu_error(L->err, WEFT_MALFORMED, at, fmt, a, b);
+    uint32_t v = 0;
+    for (unsigned shift = 0;; shift += 7) {
+        if (*bad || *pos >= end) {
+            *bad = true;
+            return 0;
+        }
+        uint8_t b = p[(*pos)++];
+        if (shift == 28 && (b & 0xF0u)) {   /* past 32 bits */
+            *bad = true;
+            return 0;
+        }
+        v |= (uint32_t)(b & 0x7Fu) << shift;
+        if (!(b & 0x80u))
+            break;
+    }
+    return v - 1u;
 }
 
-/* Checks that a section holds n records of sz bytes. */
-static weft_status want_records(loader *L, unsigned sec, uint64_t n, uint32_t sz, const char *what)
+static weft_status refuse(weft_error *err, size_t at, const char *fmt, const char *a,
+                          const char *b)
 {
-    if (n * sz != L->size[sec]) {
-        char e[24], g[24];
-        wu_fmt(e, sizeof e, "%llu", (unsigned long long)(n * sz));
-        wu_fmt(g, sizeof g, "%u", L->size[sec]);
-        return wu_error(L->err, WEFT_MALFORMED, L->off[sec],
-                        "image %s section: expected %s bytes, got %s", what, e, g);
+    return wu_error(err, WEFT_MALFORMED, at, fmt, a, b);
+}
+
+weft_status img_check(const weft_engine *engine, const uint8_t *img, size_t len, uint8_t kind,
+                      uint32_t max_id, uint32_t *offs, uint32_t *sizes, bool verify_crc,
+                      weft_error *err)
+{
+    char e[40], g[40];
+    if (((uintptr_t)img & 7) != 0)
+        return wu_error(err, WEFT_ARG, 0, "image buffer must be aligned to 8 bytes");
+    if (len < HDR_SIZE)
+        return wu_error(err, WEFT_MALFORMED, 0, "image too short: expected at least %u bytes, got %zu",
+                        HDR_SIZE, len);
+    if (memcmp(img, image_magic, 8) != 0) {
+        if (memcmp(img + 1, image_magic + 1, 3) == 0)
+            return refuse(err, 0, "image magic damaged (%s%s): was it copied as text?",
+                          "line endings or the EOF byte were changed", "");
+        return refuse(err, 0, "not a weft image: %s%s", "bad magic", "");
+    }
+    if (rd32(img + 8) != WEFT_IMAGE_FORMAT) {
+        wu_fmt(e, sizeof e, "%u", WEFT_IMAGE_FORMAT);
+        wu_fmt(g, sizeof g, "%u", rd32(img + 8));
+        return refuse(err, 8, "image format: expected version %s, got %s", e, g);
+    }
+    if (rd32(img + 12) != weft_version()) {
+        uint32_t v = rd32(img + 12);
+        wu_fmt(e, sizeof e, "%s", WEFT_VERSION_STRING);
+        wu_fmt(g, sizeof g, "%u.%u.%u", v >> 16, (v >> 8) & 255, v & 255);
+        return refuse(err, 12, "image made by another weft: expected weft %s, got %s", e, g);
+    }
+    if (img[16] != 0 && img[16] != sizeof(void *)) {
+        wu_fmt(e, sizeof e, "0 (any) or %u", (unsigned)sizeof(void *));
+        wu_fmt(g, sizeof g, "%u", img[16]);
+        return refuse(err, 16, "image word size: expected %s bytes, got %s", e, g);
+    }
+    if (img[17] != 1)
+        return refuse(err, 17, "image byte order: expected %s, got %s", "little-endian", "big-endian");
+    if (img[18] != kind)
+        return refuse(err, 18, "image kind: expected %s, got %s",
+                      kind == IMG_KIND_MODULE ? "a module" : "a component",
+                      img[18] == IMG_KIND_MODULE ? "a module" : img[18] == IMG_KIND_COMPONENT
+                                                                  ? "a component" : "something else");
+    if (rd32(img + 20) != config_stamp(engine)) {
+        wu_fmt(e, sizeof e, "0x%x", config_stamp(engine));
+        wu_fmt(g, sizeof g, "0x%x", rd32(img + 20));
+        return refuse(err, 20, "image configuration (fuel, features): expected %s, got %s", e, g);
+    }
+    if (rd32(img + 24) != engine->code_hash) {
+        wu_fmt(e, sizeof e, "0x%x", engine->code_hash);
+        wu_fmt(g, sizeof g, "0x%x", rd32(img + 24));
+        return refuse(err, 24, "image code format (opcode table): expected %s, got %s", e, g);
+    }
+    if (rd64(img + 32) != len) {
+        wu_fmt(e, sizeof e, "%llu", (unsigned long long)rd64(img + 32));
+        wu_fmt(g, sizeof g, "%zu", len);
+        return refuse(err, 32, "image length: expected %s bytes, got %s (truncated or padded?)", e, g);
+    }
+    uint32_t crc = verify_crc ? image_crc(img, len) : rd32(img + 40);
+    if (rd32(img + 40) != crc) {
+        wu_fmt(e, sizeof e, "0x%x", rd32(img + 40));
+        wu_fmt(g, sizeof g, "0x%x", crc);
+        return refuse(err, 40, "image checksum: expected %s, got %s (the image is damaged)", e, g);
+    }
+    uint32_t nsec = rd32(img + 28);
+    if (nsec > max_id || HDR_SIZE + (size_t)nsec * 8 > len) {
+        wu_fmt(e, sizeof e, "%u", max_id);
+        wu_fmt(g, sizeof g, "%u", nsec);
+        return refuse(err, 28, "image section count: expected at most %s, got %s", e, g);
+    }
+    for (uint32_t id = 0; id <= max_id; id++)
+        offs[id] = sizes[id] = 0;
+    /* each section starts at the first 8-byte boundary past the one before */
+    size_t at = HDR_SIZE + (size_t)nsec * 8;
+    uint32_t last = 0;
+    for (uint32_t i = 0; i < nsec; i++) {
+        const uint8_t *ent = img + HDR_SIZE + i * 8;
+        uint32_t id = rd32(ent), size = rd32(ent + 4);
+        at = (at + 7) & ~(size_t)7;
+        if (id <= last || id > max_id || size == 0 || at > len || size > len - at)
+            return refuse(err, HDR_SIZE + i * 8,
+                          "image section table entry %s%s (id out of order or size out of bounds)",
+                          "is invalid", "");
+        offs[id] = (uint32_t)at;
+        sizes[id] = size;
+        at += size;
+        last = id;
+    }
+    if (((at + 7) & ~(size_t)7) != len) {
+        wu_fmt(e, sizeof e, "%zu", (at + 7) & ~(size_t)7);
+        wu_fmt(g, sizeof g, "%zu", len);
+        return refuse(err, 28, "image sections: expected them to end at byte %s, the image has %s",
+                      e, g);
     }
     return WEFT_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* Module loader                                                     */
+/* ---------------------------------------------------------------- */
+
+/* The meta stream. */
+typedef struct mr {
+    const uint8_t *p;
+    size_t pos, end;
+    bool bad;
+} mr;
+
+static uint32_t num(mr *r) { return img_num(r->p, &r->pos, r->end, &r->bad); }
+
+static uint64_t num64(mr *r)
+{
+    uint64_t lo = num(r);
+    return lo | (uint64_t)num(r) << 32;
 }
 
 static bool in_pool(const weft_module *m, uint64_t off, uint64_t len)
@@ -633,114 +782,38 @@ static bool pool_name(const weft_module *m, uint32_t off, uint32_t len)
     return in_pool(m, off, (uint64_t)len + 1) && m->pool[off + len] == 0;
 }
 
-weft_status img_check(const weft_engine *engine, const uint8_t *img, size_t len, uint8_t kind,
-                      uint32_t want_nsec, uint32_t *offs, uint32_t *sizes, bool verify_crc,
-                      weft_error *err)
+/* The limit of an import's or export's index: the size of its kind's
+ * index space (kind below 5). */
+static uint32_t space_size(const weft_module *m, uint32_t kind)
 {
-    loader L;
-    memset(&L, 0, sizeof L);
-    L.img = img;
-    L.len = len;
-    L.err = err;
-    char e[40], g[40];
-    if (((uintptr_t)img & 7) != 0)
-        return wu_error(err, WEFT_ARG, 0, "image buffer must be aligned to 8 bytes");
-    if (len < HDR_SIZE)
-        return wu_error(err, WEFT_MALFORMED, 0, "image too short: expected at least %u bytes, got %zu",
-                        HDR_SIZE, len);
-    if (memcmp(img, image_magic, 8) != 0) {
-        if (memcmp(img + 1, image_magic + 1, 3) == 0)
-            return refuse(&L, 0, "image magic damaged (%s%s): was it copied as text?",
-                          "line endings or the EOF byte were changed", "");
-        return refuse(&L, 0, "not a weft image: %s%s", "bad magic", "");
-    }
-    if (rd32(img + 8) != WEFT_IMAGE_FORMAT) {
-        wu_fmt(e, sizeof e, "%u", WEFT_IMAGE_FORMAT);
-        wu_fmt(g, sizeof g, "%u", rd32(img + 8));
-        return refuse(&L, 8, "image format: expected version %s, got %s", e, g);
-    }
-    if (rd32(img + 12) != weft_version()) {
-        uint32_t v = rd32(img + 12);
-        wu_fmt(e, sizeof e, "%s", WEFT_VERSION_STRING);
-        wu_fmt(g, sizeof g, "%u.%u.%u", v >> 16, (v >> 8) & 255, v & 255);
-        return refuse(&L, 12, "image made by another weft: expected weft %s, got %s", e, g);
-    }
-    if (img[16] != 0 && img[16] != sizeof(void *)) {
-        wu_fmt(e, sizeof e, "0 (any) or %u", (unsigned)sizeof(void *));
-        wu_fmt(g, sizeof g, "%u", img[16]);
-        return refuse(&L, 16, "image word size: expected %s bytes, got %s", e, g);
-    }
-    if (img[17] != 1)
-        return refuse(&L, 17, "image byte order: expected %s, got %s", "little-endian", "big-endian");
-    if (img[18] != kind)
-        return refuse(&L, 18, "image kind: expected %s, got %s",
-                      kind == IMG_KIND_MODULE ? "a module" : "a component",
-                      img[18] == IMG_KIND_MODULE ? "a module" : img[18] == IMG_KIND_COMPONENT
-                                                                  ? "a component" : "something else");
-    if (rd32(img + 20) != config_stamp(engine)) {
-        wu_fmt(e, sizeof e, "0x%x", config_stamp(engine));
-        wu_fmt(g, sizeof g, "0x%x", rd32(img + 20));
-        return refuse(&L, 20, "image configuration (fuel, features): expected %s, got %s", e, g);
-    }
-    if (rd32(img + 24) != engine->code_hash) {
-        wu_fmt(e, sizeof e, "0x%x", engine->code_hash);
-        wu_fmt(g, sizeof g, "0x%x", rd32(img + 24));
-        return refuse(&L, 24, "image code format (opcode table): expected %s, got %s", e, g);
-    }
-    if (rd64(img + 32) != len) {
-        wu_fmt(e, sizeof e, "%llu", (unsigned long long)rd64(img + 32));
-        wu_fmt(g, sizeof g, "%zu", len);
-        return refuse(&L, 32, "image length: expected %s bytes, got %s (truncated or padded?)", e, g);
-    }
-    uint32_t crc = verify_crc ? image_crc(img, len) : rd32(img + 40);
-    if (rd32(img + 40) != crc) {
-        wu_fmt(e, sizeof e, "0x%x", rd32(img + 40));
-        wu_fmt(g, sizeof g, "0x%x", crc);
-        return refuse(&L, 40, "image checksum: expected %s, got %s (the image is damaged)", e, g);
-    }
-    uint32_t nsec = rd32(img + 28);
-    if (nsec != want_nsec || HDR_SIZE + (size_t)nsec * 16 > len) {
-        wu_fmt(e, sizeof e, "%u", want_nsec);
-        wu_fmt(g, sizeof g, "%u", nsec);
-        return refuse(&L, 28, "image section count: expected %s, got %s", e, g);
-    }
-    for (uint32_t i = 0; i < nsec; i++) {
-        const uint8_t *ent = img + HDR_SIZE + i * 16;
-        uint32_t id = rd32(ent), off = rd32(ent + 4), size = rd32(ent + 8);
-        if (id != i + 1 || off % 8 || off > len || size > len - off)
-            return refuse(&L, HDR_SIZE + i * 16, "image section table entry is out of bounds%s%s", "", "");
-        offs[id] = off;
-        sizes[id] = size;
-    }
-    return WEFT_OK;
+    return kind == 0 ? m->nfuncs : kind == 1 ? m->ntables : kind == 2 ? m->nmems
+         : kind == 3 ? m->nglobals : m->ntags;
 }
 
-/* Reads the handler and catch sections into m and checks them: every
+/* Reads the catch and handler records into m and checks them: every
  * handler lies within one function, its clauses are in the catch table,
  * their tags exist, their pads lie in that function and the values the
  * unwinder writes fit in its frame. */
-static bool load_handlers(weft_module *m, const uint8_t *hs, const uint8_t *cs)
+static bool load_handlers(weft_module *m, mr *r)
 {
     for (uint32_t i = 0; i < m->ncatches; i++) {
-        const uint8_t *r = cs + (size_t)i * 12;
         wm_catch *k = &m->catches[i];
-        uint32_t kd = rd32(r);
+        uint32_t kd = num(r);
         k->kind = (uint8_t)kd;
         k->dst = (uint16_t)(kd >> 16);
-        k->tag = rd32(r + 4);
-        k->pad = rd32(r + 8);
-        if ((kd & 0xFF00u) || k->kind > WM_CATCH_ALL_REF ||
+        k->tag = num(r);
+        k->pad = num(r);
+        if (r->bad || (kd & 0xFF00u) || k->kind > WM_CATCH_ALL_REF ||
             (k->kind <= WM_CATCH_REF && k->tag >= m->ntags))
             return false;
     }
     for (uint32_t i = 0; i < m->nhandlers; i++) {
-        const uint8_t *r = hs + (size_t)i * 16;
         wm_handler *h = &m->handlers[i];
-        h->start = rd32(r);
-        h->end = rd32(r + 4);
-        h->first_catch = rd32(r + 8);
-        h->ncatches = rd32(r + 12);
-        if (h->start >= h->end || (uint64_t)h->first_catch + h->ncatches > m->ncatches)
+        h->start = num(r);
+        h->end = num(r);
+        h->first_catch = num(r);
+        h->ncatches = num(r);
+        if (r->bad || h->start >= h->end || (uint64_t)h->first_catch + h->ncatches > m->ncatches)
             return false;
         const wm_func *f = NULL;
         for (uint32_t j = m->nimported_funcs; j < m->nfuncs && !f; j++)
@@ -780,70 +853,75 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
     *out = NULL;
     if (!engine || !img)
         return wu_error(err, WEFT_ARG, WEFT_NO_OFFSET, "engine or image is NULL");
-    loader L;
-    memset(&L, 0, sizeof L);
-    L.img = img;
-    L.len = len;
-    L.err = err;
-    {
-        weft_status hs = img_check(engine, img, len, IMG_KIND_MODULE, SEC_COUNT_ - 1, L.off, L.size,
-                                   verify_crc, err);
-        if (hs)
-            return hs;
-    }
-    /* counts */
-    weft_status st = want_records(&L, SEC_INFO, 22, 4, "info");
+    uint32_t off[SEC_COUNT_], size[SEC_COUNT_];
+    weft_status st = img_check(engine, img, len, IMG_KIND_MODULE, SEC_COUNT_ - 1, off, size,
+                               verify_crc, err);
     if (st)
         return st;
-    const uint8_t *info = img + L.off[SEC_INFO];
+    if (size[SEC_META] == 0)
+        return refuse(err, HDR_SIZE, "image has no %s section%s", "meta", "");
+    if (size[SEC_CODE] % 2) {
+        char g[24];
+        wu_fmt(g, sizeof g, "%u", size[SEC_CODE]);
+        return refuse(err, HDR_SIZE, "image code section: expected %s, got %s bytes",
+                      "an even size", g);
+    }
     weft_module *m = wu_alloc(engine, sizeof *m);
     if (!m)
         return wu_error(err, WEFT_NOMEM, 0, "out of memory");
     m->engine = engine;
-    m->ntypes = rd32(info);
-    m->nvaltypes = rd32(info + 4);
-    m->nimports = rd32(info + 8);
-    m->nfuncs = rd32(info + 12);
-    m->nimported_funcs = rd32(info + 16);
-    m->ntables = rd32(info + 20);
-    m->nimported_tables = rd32(info + 24);
-    m->nmems = rd32(info + 28);
-    m->nimported_mems = rd32(info + 32);
-    m->nglobals = rd32(info + 36);
-    m->nimported_globals = rd32(info + 40);
-    m->nexports = rd32(info + 44);
-    m->start = rd32(info + 48);
-    m->nelems = rd32(info + 52);
-    m->ndatas = rd32(info + 56);
-    m->code_len = rd32(info + 60);
-    m->pool_len = rd32(info + 64);
-    uint32_t nitems = rd32(info + 68);
-    m->ntags = rd32(info + 72);
-    m->nimported_tags = rd32(info + 76);
-    m->nhandlers = rd32(info + 80);
-    m->ncatches = rd32(info + 84);
     /* the pool and the code are used in place */
-    m->pool = (uint8_t *)(uintptr_t)(img + L.off[SEC_POOL]);
-    m->code = (uint16_t *)(uintptr_t)(img + L.off[SEC_CODE]);
+    m->pool = (uint8_t *)(uintptr_t)(img + off[SEC_POOL]);
+    m->pool_len = size[SEC_POOL];
+    m->code = (uint16_t *)(uintptr_t)(img + off[SEC_CODE]);
+    m->code_len = size[SEC_CODE] / 2;
+
+    mr r = {img + off[SEC_META], 0, size[SEC_META], false};
     const char *bad = NULL;
     uint8_t *marks = NULL;
-    if ((st = want_records(&L, SEC_VALTYPES, m->nvaltypes, 1, "value type")) ||
-        (st = want_records(&L, SEC_TYPES, m->ntypes, 20, "type")) ||
-        (st = want_records(&L, SEC_IMPORTS, m->nimports, 24, "import")) ||
-        (st = want_records(&L, SEC_FUNCS, m->nfuncs, 20, "function")) ||
-        (st = want_records(&L, SEC_TABLES, m->ntables, 32, "table")) ||
-        (st = want_records(&L, SEC_MEMS, m->nmems, 24, "memory")) ||
-        (st = want_records(&L, SEC_GLOBALS, m->nglobals, 12, "global")) ||
-        (st = want_records(&L, SEC_EXPORTS, m->nexports, 16, "export")) ||
-        (st = want_records(&L, SEC_ELEMS, m->nelems, 24, "element")) ||
-        (st = want_records(&L, SEC_ELEM_ITEMS, nitems, 4, "element item")) ||
-        (st = want_records(&L, SEC_DATAS, m->ndatas, 24, "data")) ||
-        (st = want_records(&L, SEC_CODE, m->code_len, 2, "code")) ||
-        (st = want_records(&L, SEC_POOL, m->pool_len, 1, "pool")) ||
-        (st = want_records(&L, SEC_TAGS, m->ntags, 4, "tag")) ||
-        (st = want_records(&L, SEC_HANDLERS, m->nhandlers, 16, "handler")) ||
-        (st = want_records(&L, SEC_CATCHES, m->ncatches, 12, "catch")))
-        goto fail;
+    /* counts */
+    m->ntypes = num(&r);
+    m->nvaltypes = num(&r);
+    m->nimports = num(&r);
+    m->nfuncs = num(&r);
+    m->nimported_funcs = num(&r);
+    m->ntables = num(&r);
+    m->nimported_tables = num(&r);
+    m->nmems = num(&r);
+    m->nimported_mems = num(&r);
+    m->nglobals = num(&r);
+    m->nimported_globals = num(&r);
+    m->ntags = num(&r);
+    m->nimported_tags = num(&r);
+    m->nexports = num(&r);
+    m->nelems = num(&r);
+    m->ndatas = num(&r);
+    m->ncatches = num(&r);
+    m->nhandlers = num(&r);
+    m->start = num(&r);
+    if (r.bad) {
+        bad = "meta section (its counts cut short or past 32 bits)";
+        goto bad;
+    }
+    {
+        /* every record takes at least a byte per value */
+        uint64_t need = (uint64_t)m->nvaltypes * MIN_VALTYPE + (uint64_t)m->ntypes * MIN_TYPE +
+                        (uint64_t)m->ntags * MIN_TAG + (uint64_t)m->nfuncs * MIN_FUNC +
+                        (uint64_t)m->ntables * MIN_TABLE + (uint64_t)m->nmems * MIN_MEM +
+                        (uint64_t)m->nglobals * MIN_GLOBAL + (uint64_t)m->nimports * MIN_IMPORT +
+                        (uint64_t)m->nexports * MIN_EXPORT + (uint64_t)m->nelems * MIN_ELEM +
+                        (uint64_t)m->ndatas * MIN_DATA + (uint64_t)m->ncatches * MIN_CATCH +
+                        (uint64_t)m->nhandlers * MIN_HANDLER;
+        if (need > r.end - r.pos) {
+            char e[24], g[24];
+            wu_fmt(e, sizeof e, "%llu", (unsigned long long)need);
+            wu_fmt(g, sizeof g, "%zu", r.end - r.pos);
+            st = wu_error(err, WEFT_MALFORMED, off[SEC_META],
+                          "image meta section: the record counts (types, functions, ...) "
+                          "need at least %s bytes, %s are left", e, g);
+            goto fail;
+        }
+    }
     if (m->nimported_funcs > m->nfuncs || m->nimported_tables > m->ntables ||
         m->nimported_mems > m->nmems || m->nimported_globals > m->nglobals ||
         m->nimported_tags > m->ntags ||
@@ -852,35 +930,9 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
         goto bad;
     }
 
-    /* value types and function types */
     m->valtypes = WU_NEW_ARRAY(engine, weft_valkind, m->nvaltypes + 1);
     m->types = WU_NEW_ARRAY(engine, weft_functype, m->ntypes + 1);
     m->type_canon = WU_NEW_ARRAY(engine, uint32_t, m->ntypes + 1);
-    if (!m->valtypes || !m->types || !m->type_canon)
-        goto nomem;
-    for (uint32_t i = 0; i < m->nvaltypes; i++) {
-        uint8_t v = img[L.off[SEC_VALTYPES] + i];
-        if (v > WEFT_EXNREF || v == WEFT_V128) {
-            bad = "value type";
-            goto bad;
-        }
-        m->valtypes[i] = (weft_valkind)v;
-    }
-    for (uint32_t i = 0; i < m->ntypes; i++) {
-        const uint8_t *r = img + L.off[SEC_TYPES] + i * 20;
-        uint32_t np = rd32(r), nr = rd32(r + 4), po = rd32(r + 8), ro = rd32(r + 12);
-        m->type_canon[i] = rd32(r + 16);
-        if ((uint64_t)po + np > m->nvaltypes || (uint64_t)ro + nr > m->nvaltypes ||
-            m->type_canon[i] > i) {
-            bad = "function type";
-            goto bad;
-        }
-        m->types[i].nparams = np;
-        m->types[i].nresults = nr;
-        m->types[i].params = m->valtypes + po;
-        m->types[i].results = m->valtypes + ro;
-    }
-    /* index spaces */
     m->funcs = WU_NEW_ARRAY(engine, wm_func, m->nfuncs + 1);
     m->tables = WU_NEW_ARRAY(engine, wm_table, m->ntables + 1);
     m->mems = WU_NEW_ARRAY(engine, wm_memory, m->nmems + 1);
@@ -892,33 +944,62 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
     m->tags = WU_NEW_ARRAY(engine, wm_tag, m->ntags + 1);
     m->handlers = WU_NEW_ARRAY(engine, wm_handler, m->nhandlers + 1);
     m->catches = WU_NEW_ARRAY(engine, wm_catch, m->ncatches + 1);
-    if (!m->funcs || !m->tables || !m->mems || !m->globals || !m->imports || !m->exports ||
-        !m->elems || !m->datas || !m->tags || !m->handlers || !m->catches)
-        goto nomem;
     marks = wu_alloc_raw(engine, (size_t)m->code_len + 1);
-    if (!marks)
+    if (!m->valtypes || !m->types || !m->type_canon || !m->funcs || !m->tables || !m->mems ||
+        !m->globals || !m->imports || !m->exports || !m->elems || !m->datas || !m->tags ||
+        !m->handlers || !m->catches || !marks)
         goto nomem;
+
+    /* value types and function types */
+    for (uint32_t i = 0; i < m->nvaltypes; i++) {
+        uint32_t v = num(&r);
+        if (r.bad || v > WEFT_EXNREF || v == WEFT_V128) {
+            bad = "value type";
+            goto bad;
+        }
+        m->valtypes[i] = (weft_valkind)v;
+    }
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        uint32_t np = num(&r), nr = num(&r), po = num(&r), ro = num(&r);
+        m->type_canon[i] = num(&r);
+        if (r.bad || (uint64_t)po + np > m->nvaltypes || (uint64_t)ro + nr > m->nvaltypes ||
+            m->type_canon[i] > i) {
+            bad = "function type";
+            goto bad;
+        }
+        m->types[i].nparams = np;
+        m->types[i].nresults = nr;
+        m->types[i].params = m->valtypes + po;
+        m->types[i].results = m->valtypes + ro;
+    }
     for (uint32_t i = 0; i < m->ntags; i++) {
-        m->tags[i].type = rd32(img + L.off[SEC_TAGS] + (size_t)i * 4);
-        if (m->tags[i].type >= m->ntypes || m->types[m->tags[i].type].nresults) {
+        m->tags[i].type = num(&r);
+        if (r.bad || m->tags[i].type >= m->ntypes || m->types[m->tags[i].type].nresults) {
             bad = "tag";
             goto bad;
         }
     }
+    /* functions and their code */
+    uint32_t prev_end = 0;
     for (uint32_t i = 0; i < m->nfuncs; i++) {
-        const uint8_t *r = img + L.off[SEC_FUNCS] + i * 20;
         wm_func *f = &m->funcs[i];
-        f->type = rd32(r);
-        f->code_off = rd32(r + 4);
-        f->code_len = rd32(r + 8);
-        f->nparam_slots = rd16(r + 12);
-        f->nlocal_slots = rd16(r + 14);
-        f->nresult_slots = rd16(r + 16);
-        f->frame_slots = rd16(r + 18);
-        if (f->type >= m->ntypes) {
+        f->type = num(&r);
+        f->code_off = prev_end + num(&r);
+        f->code_len = num(&r);
+        uint32_t ps = num(&r), ls = num(&r), rs = num(&r), fs = num(&r);
+        prev_end = f->code_off + f->code_len;
+        if (r.bad || f->type >= m->ntypes) {
             bad = "function type index";
             goto bad;
         }
+        if ((ps | ls | rs | fs) > 0xFFFFu) {
+            bad = "function layout";
+            goto bad;
+        }
+        f->nparam_slots = (uint16_t)ps;
+        f->nlocal_slots = (uint16_t)ls;
+        f->nresult_slots = (uint16_t)rs;
+        f->frame_slots = (uint16_t)fs;
         if (i < m->nimported_funcs)
             continue;
         if ((uint64_t)f->code_off + f->code_len > m->code_len || f->code_len == 0 ||
@@ -935,22 +1016,22 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
         if (why) {
             char opname[16];
             st = why == wm_not_in_opset ? WEFT_UNSUPPORTED : WEFT_MALFORMED;
-            wu_error(err, st, L.off[SEC_CODE] + (size_t)at * 2,
+            wu_error(err, st, off[SEC_CODE] + (size_t)at * 2,
                      "image code of function %u, instruction %s: %s", i,
                      wm_opcode_label(m->code[at], opname), why);
             goto fail;
         }
     }
     for (uint32_t i = 0; i < m->ntables; i++) {
-        const uint8_t *r = img + L.off[SEC_TABLES] + i * 32;
         wm_table *t = &m->tables[i];
-        t->elem = (uint8_t)rd32(r);
-        t->limits.has_max = rd32(r + 4) != 0;
-        t->limits.min = rd64(r + 8);
-        t->limits.max = rd64(r + 16);
-        t->init_off = rd32(r + 24);
-        t->init_len = rd32(r + 28);
-        if ((t->elem != WEFT_FUNCREF && t->elem != WEFT_EXTERNREF) ||
+        uint32_t fl = num(&r);
+        t->elem = (uint8_t)fl;
+        t->limits.has_max = (fl >> 8) != 0;
+        t->limits.min = num64(&r);
+        t->limits.max = num64(&r);
+        t->init_off = num(&r);
+        t->init_len = num(&r);
+        if (r.bad || (fl >> 9) || (t->elem != WEFT_FUNCREF && t->elem != WEFT_EXTERNREF) ||
             !in_pool(m, t->init_off, t->init_len) ||
             (t->init_len && !const_ok(m, t->init_off, t->init_len, m->nimported_globals))) {
             bad = "table";
@@ -958,28 +1039,27 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
         }
     }
     for (uint32_t i = 0; i < m->nmems; i++) {
-        const uint8_t *r = img + L.off[SEC_MEMS] + i * 24;
         wm_memory *mm = &m->mems[i];
-        mm->limits.min = rd64(r);
-        mm->limits.max = rd64(r + 8);
-        mm->limits.has_max = rd32(r + 16) != 0;
-        uint32_t pl = rd32(r + 20);
-        mm->page_log2 = (uint8_t)pl;
-        mm->is64 = (pl >> 8) != 0;
-        if ((mm->page_log2 != 16 && mm->page_log2 != 0) || mm->is64) {
+        uint32_t fl = num(&r);
+        mm->page_log2 = (uint8_t)fl;
+        mm->is64 = ((fl >> 8) & 1) != 0;
+        mm->limits.has_max = ((fl >> 9) & 1) != 0;
+        mm->limits.min = num64(&r);
+        mm->limits.max = num64(&r);
+        if (r.bad || (fl >> 10) || (mm->page_log2 != 16 && mm->page_log2 != 0) || mm->is64) {
             bad = "memory";
             goto bad;
         }
     }
     for (uint32_t i = 0; i < m->nglobals; i++) {
-        const uint8_t *r = img + L.off[SEC_GLOBALS] + i * 12;
         wm_global *gl = &m->globals[i];
-        uint32_t tm = rd32(r);
+        uint32_t tm = num(&r);
         gl->type = (uint8_t)tm;
         gl->mutable_ = (tm >> 8) != 0;
-        gl->init_off = rd32(r + 4);
-        gl->init_len = rd32(r + 8);
-        if (gl->type > WEFT_EXTERNREF || !in_pool(m, gl->init_off, gl->init_len) ||
+        gl->init_off = num(&r);
+        gl->init_len = num(&r);
+        if (r.bad || (tm >> 9) || gl->type > WEFT_EXTERNREF ||
+            !in_pool(m, gl->init_off, gl->init_len) ||
             (i >= m->nimported_globals && !const_ok(m, gl->init_off, gl->init_len, i))) {
             bad = "global";
             goto bad;
@@ -987,19 +1067,16 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
     }
     uint32_t nimp[5] = {0, 0, 0, 0, 0};
     for (uint32_t i = 0; i < m->nimports; i++) {
-        const uint8_t *r = img + L.off[SEC_IMPORTS] + i * 24;
         wm_import *im = &m->imports[i];
-        uint32_t mo = rd32(r), ml = rd32(r + 4), no = rd32(r + 8), nl = rd32(r + 12);
-        im->kind = (uint8_t)rd32(r + 16);
-        im->index = rd32(r + 20);
-        uint32_t limit = im->kind == 0 ? m->nfuncs : im->kind == 1 ? m->ntables
-                       : im->kind == 2 ? m->nmems : im->kind == 3 ? m->nglobals : m->ntags;
+        uint32_t mo = num(&r), ml = num(&r), no = num(&r), nl = num(&r), kind = num(&r);
+        im->index = num(&r);
         /* the k-th import of a kind is that kind's index k */
-        if (!pool_name(m, mo, ml) || !pool_name(m, no, nl) || im->kind > 4 || im->index >= limit ||
-            im->index != nimp[im->kind]++) {
+        if (r.bad || kind > 4 || !pool_name(m, mo, ml) || !pool_name(m, no, nl) ||
+            im->index >= space_size(m, kind) || im->index != nimp[kind]++) {
             bad = "import";
             goto bad;
         }
+        im->kind = (uint8_t)kind;
         im->module = (const char *)m->pool + mo;
         im->module_len = ml;
         im->name = (const char *)m->pool + no;
@@ -1017,33 +1094,29 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
         goto bad;
     }
     for (uint32_t i = 0; i < m->nexports; i++) {
-        const uint8_t *r = img + L.off[SEC_EXPORTS] + i * 16;
         wm_export *ex = &m->exports[i];
-        uint32_t no = rd32(r), nl = rd32(r + 4);
-        ex->kind = (uint8_t)rd32(r + 8);
-        ex->index = rd32(r + 12);
-        uint32_t limit = ex->kind == 0 ? m->nfuncs : ex->kind == 1 ? m->ntables
-                       : ex->kind == 2 ? m->nmems : ex->kind == 3 ? m->nglobals : m->ntags;
-        if (!pool_name(m, no, nl) || ex->kind > 4 || ex->index >= limit) {
+        uint32_t no = num(&r), nl = num(&r), kind = num(&r);
+        ex->index = num(&r);
+        if (r.bad || kind > 4 || !pool_name(m, no, nl) || ex->index >= space_size(m, kind)) {
             bad = "export";
             goto bad;
         }
+        ex->kind = (uint8_t)kind;
         ex->name = (const char *)m->pool + no;
         ex->name_len = nl;
     }
     for (uint32_t i = 0; i < m->nelems; i++) {
-        const uint8_t *r = img + L.off[SEC_ELEMS] + i * 24;
         wm_elem *el = &m->elems[i];
-        uint32_t f = rd32(r);
+        uint32_t f = num(&r);
         el->mode = (uint8_t)f;
         el->type = (uint8_t)(f >> 8);
         el->exprs = ((f >> 16) & 1) != 0;
-        el->table = rd32(r + 4);
-        el->offset_off = rd32(r + 8);
-        el->offset_len = rd32(r + 12);
-        el->count = rd32(r + 16);
-        uint32_t first = rd32(r + 20);
-        if (el->mode > WM_SEG_DECLARATIVE || (uint64_t)first + el->count > nitems ||
+        el->table = num(&r);
+        el->offset_off = num(&r);
+        el->offset_len = num(&r);
+        uint32_t count = num(&r);
+        /* each item takes at least a byte */
+        if (r.bad || (f >> 17) || el->mode > WM_SEG_DECLARATIVE || count > r.end - r.pos ||
             (el->mode == WM_SEG_ACTIVE && (el->table >= m->ntables ||
                                            !in_pool(m, el->offset_off, el->offset_len) ||
                                            !const_ok(m, el->offset_off, el->offset_len,
@@ -1051,28 +1124,29 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
             bad = "element segment";
             goto bad;
         }
-        el->items = WU_NEW_ARRAY(engine, uint32_t, el->count + 1);
+        el->items = WU_NEW_ARRAY(engine, uint32_t, count + 1);
         if (!el->items)
             goto nomem;
-        for (uint32_t k = 0; k < el->count; k++) {
-            el->items[k] = rd32(img + L.off[SEC_ELEM_ITEMS] + ((size_t)first + k) * 4);
-            if (el->exprs ? !const_ok(m, el->items[k], UINT32_MAX, m->nglobals)
-                          : el->items[k] >= m->nfuncs) {
+        el->count = count;
+        for (uint32_t k = 0; k < count; k++) {
+            el->items[k] = num(&r);
+            if (r.bad || (el->exprs ? !const_ok(m, el->items[k], UINT32_MAX, m->nglobals)
+                                    : el->items[k] >= m->nfuncs)) {
                 bad = "element item";
                 goto bad;
             }
         }
     }
     for (uint32_t i = 0; i < m->ndatas; i++) {
-        const uint8_t *r = img + L.off[SEC_DATAS] + i * 24;
         wm_data *ds = &m->datas[i];
-        ds->mode = (uint8_t)rd32(r);
-        ds->memory = rd32(r + 4);
-        ds->offset_off = rd32(r + 8);
-        ds->offset_len = rd32(r + 12);
-        ds->bytes_off = rd32(r + 16);
-        ds->bytes_len = rd32(r + 20);
-        if (!in_pool(m, ds->bytes_off, ds->bytes_len) ||
+        uint32_t mode = num(&r);
+        ds->mode = (uint8_t)mode;
+        ds->memory = num(&r);
+        ds->offset_off = num(&r);
+        ds->offset_len = num(&r);
+        ds->bytes_off = num(&r);
+        ds->bytes_len = num(&r);
+        if (r.bad || mode > WM_SEG_PASSIVE || !in_pool(m, ds->bytes_off, ds->bytes_len) ||
             (ds->mode == WM_SEG_ACTIVE && (ds->memory >= m->nmems ||
                                            !in_pool(m, ds->offset_off, ds->offset_len) ||
                                            !const_ok(m, ds->offset_off, ds->offset_len,
@@ -1081,9 +1155,16 @@ weft_status img_load_module(weft_engine *engine, const uint8_t *img, size_t len,
             goto bad;
         }
     }
-    if (!load_handlers(m, img + L.off[SEC_HANDLERS], img + L.off[SEC_CATCHES])) {
+    if (!load_handlers(m, &r)) {
         bad = "exception handler table";
         goto bad;
+    }
+    if (r.pos != r.end) {
+        char g[24];
+        wu_fmt(g, sizeof g, "%zu", r.end - r.pos);
+        st = refuse(err, off[SEC_META] + r.pos,
+                    "image meta section: %s left past the last record (bytes)%s", g, "");
+        goto fail;
     }
     wu_free(engine, marks, 0);
     m->from_image = true;

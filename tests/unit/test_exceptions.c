@@ -9,6 +9,7 @@
 #include "unit_check.h"
 #include "weft/image.h"
 #include "image/image_int.h"
+#include "image_edit.h"
 
 /*
  * (module
@@ -259,37 +260,14 @@ static void check_module(weft_engine *engine, const weft_module *m)
     weft_store_delete(store);
 }
 
-/* Image section ids (image.c): tags, handlers, catches are the last three. */
-enum { IMG_SEC_TAGS = 15, IMG_SEC_HANDLERS = 16, IMG_SEC_CATCHES = 17 };
-
-static uint32_t rd32le(const uint8_t *p)
+/* Loads a copy of img with value `field` of record `rec` of meta table t
+ * set to value; the checksum is not verified, so the loader's own checks
+ * must refuse it. */
+static void check_damaged(weft_engine *engine, const uint8_t *img, int t, uint32_t rec,
+                          unsigned field, uint32_t value, const char *what)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void wr32le(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-/* Loads a copy of img with the u32 at offset `at` of section sec replaced;
- * the checksum is not verified, so the loader's own checks must refuse it. */
-static void check_damaged(weft_engine *engine, const uint8_t *img, size_t len, uint32_t sec,
-                          uint32_t at, uint32_t value, const char *what)
-{
-    uint8_t *copy = malloc(len);
-    CHECK(copy != NULL);
-    if (!copy)
-        return;
-    memcpy(copy, img, len);
-    const uint8_t *ent = copy + HDR_SIZE + (sec - 1) * 16;
-    uint32_t off = rd32le(ent + 4), size = rd32le(ent + 8);
-    CHECK(at + 4 <= size);
-    if (at + 4 <= size)
-        wr32le(copy + off + at, value);
+    size_t len;
+    uint8_t *copy = ie_patched(img, t, rec, field, value, &len);
     weft_module *m = NULL;
     weft_error err;
     weft_status st = img_load_module(engine, copy, len, false, &m, &err);
@@ -347,18 +325,27 @@ int main(void)
     if (mi)
         check_module(engine, mi);
     weft_module_delete(mi);
-    CHECK_EQ(rd32le(img + 8), WEFT_IMAGE_FORMAT);
+    CHECK_EQ(ie_rd32(img + 8), WEFT_IMAGE_FORMAT);
 
     /* damaged tag, handler and catch records are refused */
-    check_damaged(engine, img, len, IMG_SEC_TAGS, 0, 999, "tag type");
-    check_damaged(engine, img, len, IMG_SEC_TAGS, 0, 2, "tag type with results");
-    check_damaged(engine, img, len, IMG_SEC_HANDLERS, 4, 0xFFFFFFF0u, "handler end");
-    check_damaged(engine, img, len, IMG_SEC_HANDLERS, 0, 0, "handler start in another function");
-    check_damaged(engine, img, len, IMG_SEC_HANDLERS, 8, 1000, "handler clauses");
-    check_damaged(engine, img, len, IMG_SEC_CATCHES, 0, 7, "catch kind");
-    check_damaged(engine, img, len, IMG_SEC_CATCHES, 0, 0xFFFFu << 16, "catch slot");
-    check_damaged(engine, img, len, IMG_SEC_CATCHES, 4, 50, "catch tag");
-    check_damaged(engine, img, len, IMG_SEC_CATCHES, 8, 0xFFFFFFu, "landing pad");
+    {
+        /* the records are where the tests below expect them */
+        ie_meta mv = ie_meta_read(img);
+        CHECK(mv.v[IE_NTAGS] >= 1 && mv.v[IE_NHANDLERS] >= 1 && mv.v[IE_NCATCHES] >= 1);
+        CHECK(ie_get(&mv, IE_HANDLERS, 0, 0) > 0);
+        CHECK_EQ(ie_at(&mv, IE_HANDLERS, mv.v[IE_NHANDLERS], 0), mv.n);
+        ie_meta_free(&mv);
+    }
+    check_damaged(engine, img, IE_TAGS, 0, 0, 999, "tag type");
+    check_damaged(engine, img, IE_TAGS, 0, 0, 2, "tag type with results");
+    check_damaged(engine, img, IE_HANDLERS, 0, 1, 0xFFFFFFF0u, "handler end");
+    check_damaged(engine, img, IE_HANDLERS, 0, 0, 0, "handler start in another function");
+    check_damaged(engine, img, IE_HANDLERS, 0, 2, 1000, "handler clauses");
+    check_damaged(engine, img, IE_CATCHES, 0, 0, 7, "catch kind");
+    check_damaged(engine, img, IE_CATCHES, 0, 0, 0xFFFFu << 16, "catch slot");
+    check_damaged(engine, img, IE_CATCHES, 0, 0, 1u << 8, "catch kind past 8 bits");
+    check_damaged(engine, img, IE_CATCHES, 0, 1, 50, "catch tag");
+    check_damaged(engine, img, IE_CATCHES, 0, 2, 0xFFFFFFu, "landing pad");
     weft_image_free(engine, img, len);
     weft_module_delete(m);
 

@@ -13,6 +13,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "unit_check.h"
 #include "weft/image.h"
+#include "image_edit.h"
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/mman.h>
@@ -218,43 +219,13 @@ static const uint8_t multi_wasm[] = {
 static const uint8_t empty_wasm[] = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
 
 /* ------------------------------------------------------------------ */
-/* The image layout (src/image/image.c), for patching                  */
+/* The image layout (src/image/image.c), for patching: image_edit.h     */
 /* ------------------------------------------------------------------ */
 
-enum {
-    SEC_INFO = 1, SEC_VALTYPES, SEC_TYPES, SEC_IMPORTS, SEC_FUNCS, SEC_TABLES, SEC_MEMS,
-    SEC_GLOBALS, SEC_EXPORTS, SEC_ELEMS, SEC_ELEM_ITEMS, SEC_DATAS, SEC_CODE, SEC_POOL
-};
+#define IMG_CRC_AT IE_CRC_AT
 
-/* Record sizes in bytes. */
-enum {
-    REC_TYPE = 20, REC_IMPORT = 24, REC_FUNC = 20, REC_TABLE = 32, REC_MEM = 24,
-    REC_GLOBAL = 12, REC_EXPORT = 16, REC_ELEM = 24, REC_DATA = 24
-};
-
-/* The u32 fields of the info section, in order. */
-enum {
-    INFO_NTYPES, INFO_NVALTYPES, INFO_NIMPORTS, INFO_NFUNCS, INFO_NIMPORTED_FUNCS,
-    INFO_NTABLES, INFO_NIMPORTED_TABLES, INFO_NMEMS, INFO_NIMPORTED_MEMS, INFO_NGLOBALS,
-    INFO_NIMPORTED_GLOBALS, INFO_NEXPORTS, INFO_START, INFO_NELEMS, INFO_NDATAS,
-    INFO_CODE_LEN, INFO_POOL_LEN, INFO_NELEM_ITEMS
-};
-
-#define IMG_HDR 64u
-#define IMG_CRC_AT 40u
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
+static uint32_t rd32(const uint8_t *p) { return ie_rd32(p); }
+static void wr32(uint8_t *p, uint32_t v) { ie_wr32(p, v); }
 
 static void wr_n(uint8_t *p, unsigned width, uint64_t v)
 {
@@ -262,51 +233,25 @@ static void wr_n(uint8_t *p, unsigned width, uint64_t v)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* Reflected CRC-32, polynomial 0xEDB88320, bit by bit. */
-static uint32_t crc32_bits(uint32_t crc, const uint8_t *p, size_t n)
-{
-    crc = ~crc;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int k = 0; k < 8; k++)
-            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-    }
-    return ~crc;
-}
+static uint32_t image_checksum(const uint8_t *img, size_t len) { return ie_checksum(img, len); }
+static void fix_crc(uint8_t *img, size_t len) { ie_fix_crc(img, len); }
 
-/* The image's checksum: the CRC with the checksum field counted as zero. */
-static uint32_t image_checksum(const uint8_t *img, size_t len)
-{
-    static const uint8_t zero[4] = {0, 0, 0, 0};
-    uint32_t c = crc32_bits(0, img, IMG_CRC_AT);
-    c = crc32_bits(c, zero, 4);
-    return crc32_bits(c, img + IMG_CRC_AT + 4, len - IMG_CRC_AT - 4);
-}
-
-static void fix_crc(uint8_t *img, size_t len)
-{
-    wr32(img + IMG_CRC_AT, image_checksum(img, len));
-}
-
-static uint32_t sec_off(const uint8_t *img, unsigned id)
-{
-    return rd32(img + IMG_HDR + (id - 1) * 16 + 4);
-}
+static uint32_t sec_off(const uint8_t *img, unsigned id) { return ie_section(img, id, NULL); }
 
 static uint32_t sec_size(const uint8_t *img, unsigned id)
 {
-    return rd32(img + IMG_HDR + (id - 1) * 16 + 8);
+    uint32_t n;
+    ie_section(img, id, &n);
+    return n;
 }
 
+/* Count `field` of the meta stream (IE_NTYPES, ...). */
 static uint32_t info_of(const uint8_t *img, unsigned field)
 {
-    return rd32(img + sec_off(img, SEC_INFO) + field * 4);
-}
-
-/* Byte offset of field `field` of record i of section id. */
-static size_t rec_at(const uint8_t *img, unsigned id, uint32_t i, uint32_t rsize, uint32_t field)
-{
-    return (size_t)sec_off(img, id) + (size_t)i * rsize + field;
+    ie_meta m = ie_meta_read(img);
+    uint32_t v = field < m.n ? m.v[field] : UINT32_MAX;
+    ie_meta_free(&m);
+    return v;
 }
 
 /* ------------------------------------------------------------------ */
@@ -347,7 +292,7 @@ static image make_image(weft_engine *e, const uint8_t *wasm, size_t len, const c
     if (s == WEFT_OK && out) {
         CHECK(weft_is_image(out, n));
         CHECK_EQ(n % 8, 0);
-        CHECK(n >= IMG_HDR + 14 * 16);
+        CHECK(n >= IE_HDR + 8);
         /* the checksum model used to patch images below matches the writer */
         CHECK_EQ(rd32(out + IMG_CRC_AT), image_checksum(out, n));
         im.bytes = dup_bytes(out, n);
@@ -726,8 +671,8 @@ static void test_same_behavior(weft_engine *e, const module_case *mc, const imag
         goto out;
 
     compare_descs(mb, mi, mc->name);
-    compare_code(mb, mi, info_of(im->bytes, INFO_NFUNCS),
-                 info_of(im->bytes, INFO_NIMPORTED_FUNCS), mc->name);
+    compare_code(mb, mi, info_of(im->bytes, IE_NFUNCS),
+                 info_of(im->bytes, IE_NIMPORTED_FUNCS), mc->name);
 
     /* serializing the loaded module gives the same image back */
     uint8_t *again = NULL;
@@ -1078,7 +1023,7 @@ static int refusal_verdict(weft_engine *e, const uint8_t *buf, size_t len, const
 
 /* As refusal_verdict, in a child process where there is one, so that a
  * crash is reported as a failure of this case; frees buf. */
-static void expect_refused(weft_engine *e, const image *im, uint8_t *buf, const char *what,
+static void expect_refused(weft_engine *e, uint8_t *buf, size_t len, const char *what,
                            const char *needle, const char *file, int line)
 {
     int v;
@@ -1086,13 +1031,13 @@ static void expect_refused(weft_engine *e, const image *im, uint8_t *buf, const 
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
-        v = refusal_verdict(e, buf, im->len, what, needle);
+        v = refusal_verdict(e, buf, len, what, needle);
         fflush(stdout);
         _exit(v);
     }
     int status = 0;
     if (pid < 0 || waitpid(pid, &status, 0) != pid) {
-        v = refusal_verdict(e, buf, im->len, what, needle);
+        v = refusal_verdict(e, buf, len, what, needle);
     } else if (WIFSIGNALED(status)) {
         printf("  %s: the loader crashed (signal %d)\n", what, WTERMSIG(status));
         v = -1;
@@ -1102,157 +1047,195 @@ static void expect_refused(weft_engine *e, const image *im, uint8_t *buf, const 
             printf("  %s: the loader crashed (exit status %d, see the report above)\n", what, v);
     }
 #else
-    v = refusal_verdict(e, buf, im->len, what, needle);
+    v = refusal_verdict(e, buf, len, what, needle);
 #endif
     unit_check(v == 0, file, line, what);
     free(buf);
 }
 
-#define CORRUPT(what, at, width, v, needle) \
-    expect_refused(e, im, patched(im, (at), (width), (v)), (what), (needle), __FILE__, __LINE__)
+/* Bytes of the image patched in place (the header, the section table,
+ * the code). */
+#define CORRUPT(what, at, width, v, needle)                                                 \
+    expect_refused(e, patched(im, (at), (width), (v)), im->len, (what), (needle), __FILE__, \
+                   __LINE__)
 
-/* Field `field` of record i of section id. */
-#define REC(id, i, rsize, field) rec_at(im->bytes, (id), (i), (rsize), (field))
+/* Value `field` of record `rec` of meta table t set to v; the image is
+ * rebuilt around the re-encoded stream. */
+static void meta_case(weft_engine *e, const image *im, int t, uint32_t rec, unsigned field,
+                      uint32_t v, const char *what, const char *needle, const char *file,
+                      int line)
+{
+    size_t len;
+    uint8_t *buf = ie_patched(im->bytes, t, rec, field, v, &len);
+    expect_refused(e, buf, len, what, needle, file, line);
+}
+
+#define META(what, t, rec, field, v, needle) \
+    meta_case(e, im, (t), (rec), (field), (v), (what), (needle), __FILE__, __LINE__)
+
+/* The meta section replaced by n raw bytes. */
+static void meta_bytes_case(weft_engine *e, const image *im, const uint8_t *bytes, size_t n,
+                            const char *what, const char *needle, const char *file, int line)
+{
+    size_t len;
+    uint8_t *buf = ie_with_meta_bytes(im->bytes, bytes, n, &len);
+    expect_refused(e, buf, len, what, needle, file, line);
+}
 
 static void test_structure(weft_engine *e, const image *im)
 {
     if (!im->bytes)
         return;
     const uint8_t *p = im->bytes;
-    uint32_t ntypes = info_of(p, INFO_NTYPES), nvaltypes = info_of(p, INFO_NVALTYPES);
-    uint32_t nfuncs = info_of(p, INFO_NFUNCS), nimp = info_of(p, INFO_NIMPORTED_FUNCS);
-    uint32_t code_len = info_of(p, INFO_CODE_LEN), pool_len = info_of(p, INFO_POOL_LEN);
-    uint32_t nitems = info_of(p, INFO_NELEM_ITEMS), ntables = info_of(p, INFO_NTABLES);
-    uint32_t nmems = info_of(p, INFO_NMEMS), nglobals = info_of(p, INFO_NGLOBALS);
+    ie_meta mv = ie_meta_read(p);
+    const ie_meta *M = &mv;
+    uint32_t ntypes = M->v[IE_NTYPES], nvaltypes = M->v[IE_NVALTYPES];
+    uint32_t nfuncs = M->v[IE_NFUNCS], nimp = M->v[IE_NIMPORTED_FUNCS];
+    uint32_t ntables = M->v[IE_NTABLES_COUNT], nmems = M->v[IE_NMEMS];
+    uint32_t nglobals = M->v[IE_NGLOBALS];
+    uint32_t code_len = sec_size(p, IE_SEC_CODE) / 2, pool_len = sec_size(p, IE_SEC_POOL);
     /* the full module: 2 imports (func 0, global 0), 1 table, 1 memory,
-     * 3 globals, 2 element segments of 2 items, 3 data segments */
-    CHECK_EQ(info_of(p, INFO_NIMPORTS), 2);
+     * 3 globals, 2 element segments of 2 items, 3 data segments, the
+     * meta, code and pool sections */
+    CHECK_EQ(rd32(p + IE_NSEC_AT), 3);
+    CHECK_EQ(M->v[IE_NIMPORTS], 2);
     CHECK_EQ(nimp, 1);
     CHECK_EQ(ntables, 1);
     CHECK_EQ(nmems, 1);
     CHECK_EQ(nglobals, 3);
-    CHECK_EQ(info_of(p, INFO_NELEMS), 2);
-    CHECK_EQ(nitems, 4);
-    CHECK_EQ(info_of(p, INFO_NDATAS), 3);
-    CHECK_EQ(sec_size(p, SEC_CODE), code_len * 2);
-    CHECK_EQ(sec_size(p, SEC_POOL), pool_len);
+    CHECK_EQ(M->v[IE_NELEMS], 2);
+    CHECK_EQ(ie_get(M, IE_ELEMS, 0, 4), 2);
+    CHECK_EQ(ie_get(M, IE_ELEMS, 1, 4), 2);
+    CHECK_EQ(M->v[IE_NDATAS], 3);
+    CHECK(code_len > 0 && pool_len > 0);
+    /* the stream ends with the last record (no handlers, no catches) */
+    CHECK_EQ(ie_at(M, IE_HANDLERS, 0, 0), M->n);
     uint32_t f = nimp;   /* the first defined function, "sum" */
-    uint32_t f_off = rd32(p + REC(SEC_FUNCS, f, REC_FUNC, 4));
-    uint32_t f_len = rd32(p + REC(SEC_FUNCS, f, REC_FUNC, 8));
-    uint32_t exp_mem = info_of(p, INFO_NEXPORTS) - 3;   /* "mem", "tab", "g" come last */
-    uint32_t elem0 = rd32(p + REC(SEC_ELEMS, 0, REC_ELEM, 0));
+    uint32_t f_off = ie_code_off(M, f), f_len = ie_get(M, IE_FUNCS, f, 2);
+    CHECK_EQ(f_off, 0);
+    uint32_t exp_mem = M->v[IE_NEXPORTS] - 3;   /* "mem", "tab", "g" come last */
+    uint32_t elem0 = ie_get(M, IE_ELEMS, 0, 0), mem0 = ie_get(M, IE_MEMS, 0, 0);
+    size_t meta_left = sec_size(p, IE_SEC_META);   /* bytes */
 
     /* section table */
-    CORRUPT("section id", IMG_HDR + (SEC_CODE - 1) * 16, 4, 99, "section");
-    CORRUPT("section offset past the end", IMG_HDR + (SEC_CODE - 1) * 16 + 4, 4, im->len + 8,
-            "section");
-    CORRUPT("section offset misaligned", IMG_HDR + (SEC_CODE - 1) * 16 + 4, 4,
-            sec_off(p, SEC_CODE) + 2, "section");
-    CORRUPT("section size past the end", IMG_HDR + (SEC_POOL - 1) * 16 + 8, 4, im->len, "section");
-    CORRUPT("section size wraps", IMG_HDR + (SEC_POOL - 1) * 16 + 8, 4, 0xFFFFFFF8u, "section");
+    size_t code_ent = ie_entry(p, IE_SEC_CODE), pool_ent = ie_entry(p, IE_SEC_POOL);
+    CHECK(code_ent != 0 && pool_ent != 0);
+    CORRUPT("section id past the last", code_ent, 4, 99, "section");
+    CORRUPT("section ids out of order", code_ent, 4, IE_SEC_META, "section");
+    CORRUPT("section size past the end", pool_ent + 4, 4, im->len, "section");
+    CORRUPT("section size wraps", pool_ent + 4, 4, 0xFFFFFFF8u, "section");
+    CORRUPT("empty section listed", pool_ent + 4, 4, 0, "section");
+    CORRUPT("sections end before the image", pool_ent + 4, 4, pool_len - 8, "section");
+    CORRUPT("code section of odd size", code_ent + 4, 4, code_len * 2 + 1, "code");
+    CORRUPT("code section a unit short", code_ent + 4, 4, code_len * 2 - 2, NULL);
+    CORRUPT("one section fewer", IE_NSEC_AT, 4, 2, "section");
+    CORRUPT("no sections", IE_NSEC_AT, 4, 0, "section");
 
-    /* counts against section sizes */
-    CORRUPT("type count", REC(SEC_INFO, 0, 4, INFO_NTYPES * 4), 4, ntypes + 1, "type");
-    CORRUPT("function count", REC(SEC_INFO, 0, 4, INFO_NFUNCS * 4), 4, nfuncs - 1, "function");
-    CORRUPT("code length", REC(SEC_INFO, 0, 4, INFO_CODE_LEN * 4), 4, code_len + 1, "code");
-    CORRUPT("pool length", REC(SEC_INFO, 0, 4, INFO_POOL_LEN * 4), 4, pool_len - 1, "pool");
-    CORRUPT("element item count", REC(SEC_INFO, 0, 4, INFO_NELEM_ITEMS * 4), 4, nitems + 1,
-            "element");
-    CORRUPT("huge type count", REC(SEC_INFO, 0, 4, INFO_NTYPES * 4), 4, 0x80000000u, "type");
-    CORRUPT("more imported functions than functions",
-            REC(SEC_INFO, 0, 4, INFO_NIMPORTED_FUNCS * 4), 4, nfuncs + 1, NULL);
-    CORRUPT("more imported globals than globals",
-            REC(SEC_INFO, 0, 4, INFO_NIMPORTED_GLOBALS * 4), 4, nglobals + 1, NULL);
-    CORRUPT("start function out of range", REC(SEC_INFO, 0, 4, INFO_START * 4), 4, nfuncs, NULL);
+    /* the meta stream itself */
+    {
+        static const uint8_t cut[] = {0x02, 0x03};
+        static const uint8_t past32[] = {0xFF, 0xFF, 0xFF, 0xFF, 0x7F};
+        meta_bytes_case(e, im, cut, sizeof cut, "meta cut inside the counts", "counts",
+                        __FILE__, __LINE__);
+        meta_bytes_case(e, im, past32, sizeof past32, "meta value past 32 bits", "counts",
+                        __FILE__, __LINE__);
+        ie_meta more = {malloc((M->n + 1) * sizeof(uint32_t)), M->n + 1};
+        CHECK(more.v != NULL);
+        if (more.v) {
+            memcpy(more.v, M->v, M->n * sizeof(uint32_t));
+            more.v[M->n] = 0;
+            size_t len;
+            uint8_t *buf = ie_with_meta(p, &more, &len);
+            expect_refused(e, buf, len, "a value past the last record", "past the last record",
+                           __FILE__, __LINE__);
+            more.n = M->n - 1;
+            buf = ie_with_meta(p, &more, &len);
+            expect_refused(e, buf, len, "the last value missing", NULL, __FILE__, __LINE__);
+            free(more.v);
+        }
+    }
+
+    /* counts against the bytes left */
+    META("huge type count", IE_COUNTS, 0, IE_NTYPES, 0x80000000u, "record counts");
+    META("function count above the bytes left", IE_COUNTS, 0, IE_NFUNCS,
+         (uint32_t)meta_left / 7 + 1, "record counts");
+    META("value type count above the bytes left", IE_COUNTS, 0, IE_NVALTYPES,
+         (uint32_t)meta_left + 1, "record counts");
+    META("type count one more", IE_COUNTS, 0, IE_NTYPES, ntypes + 1, NULL);
+    META("function count one less", IE_COUNTS, 0, IE_NFUNCS, nfuncs - 1, NULL);
+    META("more imported functions than functions", IE_COUNTS, 0, IE_NIMPORTED_FUNCS, nfuncs + 1,
+         NULL);
+    META("more imported globals than globals", IE_COUNTS, 0, IE_NIMPORTED_GLOBALS, nglobals + 1,
+         NULL);
+    META("start function out of range", IE_COUNTS, 0, IE_START, nfuncs, NULL);
 
     /* value and function types */
-    CORRUPT("value type past the last kind", REC(SEC_VALTYPES, 0, 1, 0), 1, WEFT_EXNREF + 1, "type");
-    CORRUPT("parameters past the value types", REC(SEC_TYPES, 0, REC_TYPE, 8), 4, nvaltypes,
-            "type");
-    CORRUPT("result count wraps", REC(SEC_TYPES, 0, REC_TYPE, 4), 4, 0xFFFFFFFFu, "type");
-    CORRUPT("canonical type ahead of itself", REC(SEC_TYPES, 0, REC_TYPE, 16), 4, 1, "type");
+    META("value type past the last kind", IE_VALTYPES, 0, 0, WEFT_EXNREF + 1, "type");
+    META("parameters past the value types", IE_TYPES, 0, 2, nvaltypes, "type");
+    META("result count wraps", IE_TYPES, 0, 1, 0xFFFFFFFFu, "type");
+    META("canonical type ahead of itself", IE_TYPES, 0, 4, 1, "type");
 
     /* functions */
-    CORRUPT("function type index out of range", REC(SEC_FUNCS, f, REC_FUNC, 0), 4, ntypes,
-            "type");
-    CORRUPT("imported function type out of range", REC(SEC_FUNCS, 0, REC_FUNC, 0), 4, ntypes,
-            "type");
-    CORRUPT("code_len past the code section", REC(SEC_FUNCS, f, REC_FUNC, 8), 4,
-            code_len - f_off + 1, "function");
-    CORRUPT("code_off past the code section", REC(SEC_FUNCS, f, REC_FUNC, 4), 4, code_len,
-            "function");
-    CORRUPT("code_off + code_len wraps", REC(SEC_FUNCS, f, REC_FUNC, 4), 4,
-            0xFFFFFFFFu - f_len + 2, "function");
-    CORRUPT("empty code", REC(SEC_FUNCS, f, REC_FUNC, 8), 4, 0, "function");
-    CORRUPT("code cut inside an instruction", REC(SEC_FUNCS, f, REC_FUNC, 8), 4, 1, "code");
-    CORRUPT("more parameters than locals", REC(SEC_FUNCS, f, REC_FUNC, 12), 2, 0xFFFF,
-            "function");
-    CORRUPT("frame smaller than the locals", REC(SEC_FUNCS, f, REC_FUNC, 18), 2, 0, "function");
-    CORRUPT("an unknown opcode", (size_t)sec_off(p, SEC_CODE) + (size_t)f_off * 2, 2, 0xFFFF,
+    META("function type index out of range", IE_FUNCS, f, 0, ntypes, "type");
+    META("imported function type out of range", IE_FUNCS, 0, 0, ntypes, "type");
+    META("code_len past the code section", IE_FUNCS, f, 2, code_len - f_off + 1, "function");
+    META("code_off past the code section", IE_FUNCS, f, 1, code_len - f_off, "function");
+    META("code_off + code_len wraps", IE_FUNCS, f, 1, 0xFFFFFFFFu - f_len + 2, "function");
+    META("empty code", IE_FUNCS, f, 2, 0, "function");
+    META("code cut inside an instruction", IE_FUNCS, f, 2, 1, "code");
+    META("more parameters than locals", IE_FUNCS, f, 3, 0xFFFF, "function");
+    META("parameter slots past 16 bits", IE_FUNCS, f, 3, 0x10000, "function");
+    META("frame slots past 16 bits", IE_FUNCS, f, 6, 0x10000, "function");
+    META("frame smaller than the locals", IE_FUNCS, f, 6, 0, "function");
+    CORRUPT("an unknown opcode", (size_t)sec_off(p, IE_SEC_CODE) + (size_t)f_off * 2, 2, 0xFFFF,
             "code");
 
     /* imports */
-    CORRUPT("import module name out of the pool", REC(SEC_IMPORTS, 0, REC_IMPORT, 0), 4,
-            pool_len, "import");
-    CORRUPT("import name out of the pool", REC(SEC_IMPORTS, 0, REC_IMPORT, 8), 4, pool_len,
-            "import");
-    CORRUPT("import name length past the pool", REC(SEC_IMPORTS, 0, REC_IMPORT, 12), 4,
-            0xFFFFFFFFu, "import");
-    CORRUPT("import name without its NUL", REC(SEC_IMPORTS, 0, REC_IMPORT, 12), 4,
-            rd32(p + REC(SEC_IMPORTS, 0, REC_IMPORT, 12)) - 1, "import");
-    CORRUPT("import kind 4", REC(SEC_IMPORTS, 0, REC_IMPORT, 16), 4, 4, "import");
-    CORRUPT("import index out of range", REC(SEC_IMPORTS, 0, REC_IMPORT, 20), 4, nfuncs,
-            "import");
-    CORRUPT("global import index out of range", REC(SEC_IMPORTS, 1, REC_IMPORT, 20), 4,
-            nglobals, "import");
+    META("import module name out of the pool", IE_IMPORTS, 0, 0, pool_len, "import");
+    META("import name out of the pool", IE_IMPORTS, 0, 2, pool_len, "import");
+    META("import name length past the pool", IE_IMPORTS, 0, 3, 0xFFFFFFFFu, "import");
+    META("import name without its NUL", IE_IMPORTS, 0, 3, ie_get(M, IE_IMPORTS, 0, 3) - 1,
+         "import");
+    META("import kind 4 (a tag; there are none)", IE_IMPORTS, 0, 4, 4, "import");
+    META("import kind 5", IE_IMPORTS, 0, 4, 5, "import");
+    META("import index out of range", IE_IMPORTS, 0, 5, nfuncs, "import");
+    META("global import index out of range", IE_IMPORTS, 1, 5, nglobals, "import");
 
     /* exports */
-    CORRUPT("export name out of the pool", REC(SEC_EXPORTS, 0, REC_EXPORT, 0), 4,
-            pool_len + 1, "export");
-    CORRUPT("export kind 9", REC(SEC_EXPORTS, 0, REC_EXPORT, 8), 4, 9, "export");
-    CORRUPT("export index out of range", REC(SEC_EXPORTS, 0, REC_EXPORT, 12), 4, nfuncs,
-            "export");
-    CORRUPT("export of memory 1", REC(SEC_EXPORTS, exp_mem, REC_EXPORT, 12), 4, nmems,
-            "export");
+    META("export name out of the pool", IE_EXPORTS, 0, 0, pool_len + 1, "export");
+    META("export kind 9", IE_EXPORTS, 0, 2, 9, "export");
+    META("export index out of range", IE_EXPORTS, 0, 3, nfuncs, "export");
+    META("export of memory 1", IE_EXPORTS, exp_mem, 3, nmems, "export");
 
     /* tables, memories, globals */
-    CORRUPT("table of i32", REC(SEC_TABLES, 0, REC_TABLE, 0), 4, WEFT_I32, "table");
-    CORRUPT("table init out of the pool", REC(SEC_TABLES, 0, REC_TABLE, 24), 4, pool_len + 1,
-            "table");
-    CORRUPT("memory pages of 2^12 bytes", REC(SEC_MEMS, 0, REC_MEM, 20), 4, 12, "memory");
-    CORRUPT("64-bit memory", REC(SEC_MEMS, 0, REC_MEM, 20), 4, 16 | 1u << 8, "memory");
-    CORRUPT("global of type 9", REC(SEC_GLOBALS, 1, REC_GLOBAL, 0), 4, 9 | 1u << 8, "global");
-    CORRUPT("global init out of the pool", REC(SEC_GLOBALS, 1, REC_GLOBAL, 4), 4, pool_len + 1,
-            "global");
-    CORRUPT("global init length past the pool", REC(SEC_GLOBALS, 1, REC_GLOBAL, 8), 4,
-            0xFFFFFFFFu, "global");
+    META("table of i32", IE_TABLES, 0, 0, WEFT_I32, "table");
+    META("table flags past the maximum bit", IE_TABLES, 0, 0, WEFT_FUNCREF | 1u << 9, "table");
+    META("table init out of the pool", IE_TABLES, 0, 5, pool_len + 1, "table");
+    META("memory pages of 2^12 bytes", IE_MEMS, 0, 0, (mem0 & ~0xFFu) | 12, "memory");
+    META("64-bit memory", IE_MEMS, 0, 0, mem0 | 1u << 8, "memory");
+    META("memory flags past the maximum bit", IE_MEMS, 0, 0, mem0 | 1u << 10, "memory");
+    META("global of type 9", IE_GLOBALS, 1, 0, 9 | 1u << 8, "global");
+    META("global init out of the pool", IE_GLOBALS, 1, 1, pool_len + 1, "global");
+    META("global init length past the pool", IE_GLOBALS, 1, 2, 0xFFFFFFFFu, "global");
 
     /* element segments */
-    CORRUPT("element mode 3", REC(SEC_ELEMS, 0, REC_ELEM, 0), 4, (elem0 & ~0xFFu) | 3,
-            "element");
-    CORRUPT("element segment of table 1", REC(SEC_ELEMS, 0, REC_ELEM, 4), 4, ntables,
-            "element");
-    CORRUPT("element offset out of the pool", REC(SEC_ELEMS, 0, REC_ELEM, 8), 4, pool_len + 1,
-            "element");
-    CORRUPT("element count past the items", REC(SEC_ELEMS, 0, REC_ELEM, 16), 4, nitems + 1,
-            "element");
-    CORRUPT("element first item past the items", REC(SEC_ELEMS, 1, REC_ELEM, 20), 4, nitems,
-            "element");
-    CORRUPT("element count wraps", REC(SEC_ELEMS, 1, REC_ELEM, 16), 4, 0xFFFFFFFFu,
-            "element");
-    CORRUPT("element item not a function", REC(SEC_ELEM_ITEMS, 0, 4, 0), 4, nfuncs,
-            "element");
-    CORRUPT("element expression out of the pool", REC(SEC_ELEM_ITEMS, 2, 4, 0), 4, pool_len,
-            "element");
+    META("element mode 3", IE_ELEMS, 0, 0, (elem0 & ~0xFFu) | 3, "element");
+    META("element flags past the expression bit", IE_ELEMS, 0, 0, elem0 | 1u << 17, "element");
+    META("element segment of table 1", IE_ELEMS, 0, 1, ntables, "element");
+    META("element offset out of the pool", IE_ELEMS, 0, 2, pool_len + 1, "element");
+    META("element count past the bytes left", IE_ELEMS, 0, 4, (uint32_t)meta_left, "element");
+    META("element count wraps", IE_ELEMS, 1, 4, 0xFFFFFFFFu, "element");
+    META("element count one more", IE_ELEMS, 1, 4, 3, NULL);
+    META("element item not a function", IE_ELEMS, 0, 5, nfuncs, "element");
+    META("element expression out of the pool", IE_ELEMS, 1, 5, pool_len, "element");
 
     /* data segments */
-    CORRUPT("data bytes out of the pool", REC(SEC_DATAS, 0, REC_DATA, 16), 4, pool_len,
-            "data");
-    CORRUPT("data length past the pool", REC(SEC_DATAS, 0, REC_DATA, 20), 4, pool_len,
-            "data");
-    CORRUPT("data of memory 1", REC(SEC_DATAS, 0, REC_DATA, 4), 4, nmems, "data");
-    CORRUPT("data offset out of the pool", REC(SEC_DATAS, 0, REC_DATA, 8), 4, pool_len + 1,
-            "data");
+    META("data mode 2", IE_DATAS, 0, 0, 2, "data");
+    META("data bytes out of the pool", IE_DATAS, 0, 4, pool_len, "data");
+    META("data length past the pool", IE_DATAS, 0, 5, pool_len, "data");
+    META("data of memory 1", IE_DATAS, 0, 1, nmems, "data");
+    META("data offset out of the pool", IE_DATAS, 0, 2, pool_len + 1, "data");
+    ie_meta_free(&mv);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1263,7 +1246,7 @@ static void test_structure(weft_engine *e, const image *im)
 /* Unit index in the code section of the instruction at line `line` of
  * function funcidx's listing, or UINT32_MAX if that line does not start
  * with `op`. */
-static uint32_t instr_at(const weft_module *m, const uint8_t *img, uint32_t funcidx,
+static uint32_t instr_at(const weft_module *m, const ie_meta *mv, uint32_t funcidx,
                          unsigned line, const char *op)
 {
     static text t;
@@ -1282,17 +1265,20 @@ static uint32_t instr_at(const weft_module *m, const uint8_t *img, uint32_t func
         printf("  function %u line %u is not %s:\n%s", funcidx, line, op, t.buf);
         return UINT32_MAX;
     }
-    return rd32(img + rec_at(img, SEC_FUNCS, funcidx, REC_FUNC, 4)) + at;
+    return ie_code_off(mv, funcidx) + at;
 }
 
-/* A copy of im with a second patch: n bytes at `at2`. */
-static uint8_t *patched2(const image *im, size_t at1, unsigned width, uint64_t v,
-                         size_t at2, const uint8_t *bytes, size_t n)
+/* A meta value set to v and n bytes of the pool at pool offset `at`
+ * replaced: must be refused. */
+static void meta_pool_case(weft_engine *e, const image *im, int t, uint32_t rec, unsigned field,
+                           uint32_t v, uint32_t at, const uint8_t *bytes, size_t n,
+                           const char *what, const char *file, int line)
 {
-    uint8_t *buf = patched(im, at1, width, v);
-    memcpy(buf + at2, bytes, n);
-    fix_crc(buf, im->len);
-    return buf;
+    size_t len;
+    uint8_t *buf = ie_patched(im->bytes, t, rec, field, v, &len);
+    memcpy(buf + sec_off(buf, IE_SEC_POOL) + at, bytes, n);
+    fix_crc(buf, len);
+    expect_refused(e, buf, len, what, NULL, file, line);
 }
 
 static void test_unchecked(weft_engine *e, const image *im)
@@ -1300,77 +1286,71 @@ static void test_unchecked(weft_engine *e, const image *im)
     if (!im->bytes)
         return;
     const uint8_t *p = im->bytes;
-    uint32_t nimp = info_of(p, INFO_NIMPORTED_FUNCS);
-    uint32_t code = sec_off(p, SEC_CODE), pool = sec_off(p, SEC_POOL);
+    ie_meta mv = ie_meta_read(p);
+    uint32_t nimp = mv.v[IE_NIMPORTED_FUNCS];
+    uint32_t code = sec_off(p, IE_SEC_CODE);
 
     /* an import bound to a defined function: instantiation leaves the
      * imported function's slot empty */
-    CORRUPT("function import bound to defined function 1", REC(SEC_IMPORTS, 0, REC_IMPORT, 20),
-            4, nimp, NULL);
-    CORRUPT("global import bound to defined global 1", REC(SEC_IMPORTS, 1, REC_IMPORT, 20), 4,
-            1, NULL);
+    META("function import bound to defined function 1", IE_IMPORTS, 0, 5, nimp, NULL);
+    META("global import bound to defined global 1", IE_IMPORTS, 1, 5, 1, NULL);
     /* two imported functions but one function import: function 1 is
      * never bound */
-    CORRUPT("imported function count above the function imports",
-            REC(SEC_INFO, 0, 4, INFO_NIMPORTED_FUNCS * 4), 4, nimp + 1, NULL);
+    META("imported function count above the function imports", IE_COUNTS, 0,
+         IE_NIMPORTED_FUNCS, nimp + 1, NULL);
     /* the start function is called without arguments */
-    CORRUPT("start function with parameters", REC(SEC_INFO, 0, 4, INFO_START * 4), 4, nimp,
-            NULL);
+    META("start function with parameters", IE_COUNTS, 0, IE_START, nimp, NULL);
 
     /* constant expressions: global 1's initializer, element item 2 (an
      * expression) and data 0's offset made to point at data 0's bytes
      * ("weft image"), which are overwritten with an expression that
      * reads global 127, function 127 or nothing that ends */
-    uint32_t d0 = rd32(p + REC(SEC_DATAS, 0, REC_DATA, 16));
+    uint32_t d0 = ie_get(&mv, IE_DATAS, 0, 4);
     static const uint8_t get_global_127[] = {0x23, 0x7f, 0x0b};
     static const uint8_t ref_func_127[] = {0xd2, 0x7f, 0x0b};
     static const uint8_t no_end[] = {0x41, 0x00, 0x41, 0x00, 0x41, 0x00, 0x41, 0x00, 0x41, 0x00};
-    expect_refused(e, im,
-                   patched2(im, REC(SEC_GLOBALS, 1, REC_GLOBAL, 4), 4, d0, pool + d0,
-                            get_global_127, sizeof get_global_127),
-                   "global initializer reading global 127", NULL, __FILE__, __LINE__);
-    expect_refused(e, im,
-                   patched2(im, REC(SEC_ELEM_ITEMS, 2, 4, 0), 4, d0, pool + d0, ref_func_127,
-                            sizeof ref_func_127),
-                   "element expression of function 127", NULL, __FILE__, __LINE__);
-    expect_refused(e, im,
-                   patched2(im, REC(SEC_DATAS, 0, REC_DATA, 8), 4, d0, pool + d0, no_end,
-                            sizeof no_end),
-                   "data offset expression without an end", NULL, __FILE__, __LINE__);
+    meta_pool_case(e, im, IE_GLOBALS, 1, 1, d0, d0, get_global_127, sizeof get_global_127,
+                   "global initializer reading global 127", __FILE__, __LINE__);
+    meta_pool_case(e, im, IE_ELEMS, 1, 5, d0, d0, ref_func_127, sizeof ref_func_127,
+                   "element expression of function 127", __FILE__, __LINE__);
+    meta_pool_case(e, im, IE_DATAS, 0, 2, d0, d0, no_end, sizeof no_end,
+                   "data offset expression without an end", __FILE__, __LINE__);
 
     /* the operands of the internal code */
     weft_module *m = NULL;
     weft_error err;
     if (weft_module_from_image(e, im->bytes, im->len, &m, &err) != WEFT_OK) {
         CHECK(0);
+        ie_meta_free(&mv);
         return;
     }
     uint32_t at;
     /* sq: I32_MUL s1 s0 s0, its destination slot far outside the frame */
-    if ((at = instr_at(m, p, nimp + 1, 0, "I32_MUL")) != UINT32_MAX)
+    if ((at = instr_at(m, &mv, nimp + 1, 0, "I32_MUL")) != UINT32_MAX)
         CORRUPT("slot outside the frame", (size_t)code + (size_t)(at + 1) * 2, 2, 0xFFFF,
                 NULL);
     else
         CHECK(0);
     /* sum: the loop's closing I32_ADD_I_BR (the counter's step and the
      * branch back), sent far past the code */
-    if ((at = instr_at(m, p, nimp, 4, "I32_ADD_I_BR")) != UINT32_MAX)
+    if ((at = instr_at(m, &mv, nimp, 4, "I32_ADD_I_BR")) != UINT32_MAX)
         CORRUPT("branch outside the function", (size_t)code + (size_t)(at + 5) * 2, 4,
                 0x40000000u, NULL);
     else
         CHECK(0);
     /* host: CALL 2, made a call of function 0xFFFF */
-    if ((at = instr_at(m, p, nimp + 4, 1, "CALL")) != UINT32_MAX)
+    if ((at = instr_at(m, &mv, nimp + 4, 1, "CALL")) != UINT32_MAX)
         CORRUPT("call of an unknown function", (size_t)code + (size_t)(at + 1) * 2, 4, 0xFFFF,
                 NULL);
     else
         CHECK(0);
     /* bump: GLOBAL_GET s0 1, made global 0xFFFF */
-    if ((at = instr_at(m, p, nimp + 5, 0, "GLOBAL_GET")) != UINT32_MAX)
+    if ((at = instr_at(m, &mv, nimp + 5, 0, "GLOBAL_GET")) != UINT32_MAX)
         CORRUPT("an unknown global", (size_t)code + (size_t)(at + 2) * 2, 4, 0xFFFF, NULL);
     else
         CHECK(0);
     weft_module_delete(m);
+    ie_meta_free(&mv);
 }
 
 int main(void)
