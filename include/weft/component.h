@@ -179,8 +179,8 @@ void weft_component_linker_delete(weft_component_linker *l);
 /* Defines a host function at a path: "name" for a top-level import
  * function, or "ns:pkg/iface@1.2.3#name" for a function of an imported
  * instance. The function's type is taken from the importing component at
- * instantiation; a type given here (WIT text, e.g. "func(pin: u32)") is
- * checked against it when non-NULL. */
+ * instantiation: the host function receives arguments of that type and must
+ * fill results of it (a result of another kind traps). */
 weft_status weft_component_linker_define_func(weft_component_linker *l,
                                               const char *path,
                                               weft_chost_fn fn, void *user);
