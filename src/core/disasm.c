@@ -4,8 +4,10 @@
 
 /* Operand formats: one letter per operand unit group.
  *   s slot, w u32 (2 units), q u64 (4 units), r rel (2 units),
- *   o a 16-bit opcode, h a u16 shift count (below 32), t br_table (u32 n
- *   then n+1 rels), k a u16 count n then n u64 values. */
+ *   o a 16-bit opcode, h a u16 shift count (below 32), i a 16-bit
+ *   immediate (sign-extended), u a u16 memory offset, t br_table (u32 n
+ *   then n+1 rels), k the constants of CONSTS: u16 n, n32, nhi, then n32
+ *   u32 values, nhi u32 high halves and n - n32 - nhi u64 values. */
 static const char *const formats[OPC_COUNT_] = {
 #define OP_SPECIAL(N, s) [OPC_##N] = NULL,
 #define OP_BIN(N, c, ti, to, vi, vo, e) [OPC_##N] = "sss", WM_IMMV_##vi([OPC_##N##_I] = "ssw",)
@@ -19,7 +21,13 @@ static const char *const formats[OPC_COUNT_] = {
 #include "core/opcodes.def"
 };
 
-static const char *format_of(uint16_t op)
+/* Units of a CONSTS 'k' operand whose three counts are at c[0..2]. */
+static uint32_t consts_units(const uint16_t *c)
+{
+    return 3 + 2u * c[1] + 2u * c[2] + 4u * ((uint32_t)c[0] - c[1] - c[2]);
+}
+
+const char *wm_format_of(uint16_t op)
 {
     if (op >= OPC_COUNT_)
         return NULL;
@@ -86,6 +94,11 @@ static const char *format_of(uint16_t op)
     case OPC_SELECT_XOR_I: return "sswsw";
     case OPC_I32_SHL_I_SELECT_XOR_I: return "sshswsw";
     case OPC_I32_ADD_I_MEM: return "sww";
+    case OPC_CONST16: return "si";
+    case OPC_I32_ADD_I16: case OPC_I32_AND_I16: case OPC_I32_OR_I16: case OPC_I32_XOR_I16:
+    case OPC_I32_SHL_I16: case OPC_I32_SHR_U_I16: case OPC_I64_ADD_I16: case OPC_I64_OR_I16:
+    case OPC_I64_SHR_U_I16: return "ssi";
+    case OPC_I32_LOAD_O16: case OPC_I32_STORE_O16: case OPC_I64_STORE_O16: return "ssu";
     }
     return NULL;
 }
@@ -96,13 +109,13 @@ uint32_t wm_instr_length(const uint16_t *code, uint32_t at, uint32_t len)
 {
     if (at >= len)
         return 0;
-    const char *f = format_of(code[at]);
+    const char *f = wm_format_of(code[at]);
     if (!f)
         return 0;
     uint32_t n = 1;
     for (const char *p = f; *p; p++) {
         switch (*p) {
-        case 's': case 'o': case 'h': n += 1; break;
+        case 's': case 'o': case 'h': case 'i': case 'u': n += 1; break;
         case 'w': case 'r': n += 2; break;
         case 'q': n += 4; break;
         case 't': {
@@ -115,46 +128,13 @@ uint32_t wm_instr_length(const uint16_t *code, uint32_t at, uint32_t len)
             break;
         }
         case 'k':
-            if (at + n + 1 > len)
+            if (at + n + 3 > len || (uint32_t)code[at + n + 1] + code[at + n + 2] > code[at + n])
                 return 0;
-            n += 1 + 4u * code[at + n];
+            n += consts_units(code + at + n);
             break;
         }
     }
     return at + n <= len ? n : 0;
-}
-
-/* In the instructions of [start, end), adds by to every slot operand in
- * [from, tag) and turns slot 0xFFFF - i (>= tag) into from + i; lowering
- * uses it to put constant slots between the locals and the temporaries. */
-void wm_remap_slots(uint16_t *code, uint32_t start, uint32_t end, uint32_t from,
-                    uint32_t by, uint32_t tag)
-{
-    /* the code was just produced by lowering: no bounds checks needed */
-    uint32_t at = start;
-    while (at < end) {
-        const char *c = format_of(code[at]);
-        if (!c)
-            return;
-        uint32_t p = at + 1;
-        for (; *c; c++) {
-            switch (*c) {
-            case 's':
-                if (code[p] >= tag)
-                    code[p] = (uint16_t)(from + 0xFFFFu - code[p]);
-                else if (code[p] >= from)
-                    code[p] = (uint16_t)(code[p] + by);
-                p += 1;
-                break;
-            case 'o': case 'h': p += 1; break;
-            case 'w': case 'r': p += 2; break;
-            case 'q': p += 4; break;
-            case 't': p += 2 + 2 * (((uint32_t)code[p] | (uint32_t)code[p + 1] << 16) + 1); break;
-            case 'k': p += 1 + 4u * code[p]; break;
-            }
-        }
-        at = p;
-    }
 }
 
 /* Writes one line per instruction of [start, end) through out. */
@@ -170,7 +150,7 @@ void wm_disasm(const uint16_t *code, uint32_t start, uint32_t end,
             out(ud, line);
             return;
         }
-        const char *f = format_of(code[at]);
+        const char *f = wm_format_of(code[at]);
         size_t k = wu_fmt(line, sizeof line, "%6u: %s", at - start, wm_opcode_name(code[at]));
         uint32_t p = at + 1;
         for (const char *c = f; *c && k < sizeof line; c++) {
@@ -179,7 +159,8 @@ void wm_disasm(const uint16_t *code, uint32_t start, uint32_t end,
             case 's': k += wu_fmt(line + k, sizeof line - k, " s%u", code[p]); p += 1; break;
             case 'o': k += wu_fmt(line + k, sizeof line - k, " %s",
                                   wm_opcode_name(code[p])); p += 1; break;
-            case 'h': k += wu_fmt(line + k, sizeof line - k, " %u", code[p]); p += 1; break;
+            case 'h': case 'u': k += wu_fmt(line + k, sizeof line - k, " %u", code[p]); p += 1; break;
+            case 'i': k += wu_fmt(line + k, sizeof line - k, " %d", (int)(int16_t)code[p]); p += 1; break;
             case 'w': k += wu_fmt(line + k, sizeof line - k, " %u", w); p += 2; break;
             case 'q': {
                 uint64_t q = w | (uint64_t)((uint32_t)code[p + 2] | (uint32_t)code[p + 3] << 16) << 32;
@@ -188,14 +169,23 @@ void wm_disasm(const uint16_t *code, uint32_t start, uint32_t end,
                 break;
             }
             case 'r': k += wu_fmt(line + k, sizeof line - k, " ->%d", (int)(p - start) + (int32_t)w); p += 2; break;
-            case 'k':
-                k += wu_fmt(line + k, sizeof line - k, " [%u]", code[p]);
-                for (uint32_t i = 0, cnt = code[p++]; i < cnt && k < sizeof line; i++, p += 4) {
-                    uint64_t q = ((uint64_t)code[p] | (uint64_t)code[p + 1] << 16 |
-                                  (uint64_t)code[p + 2] << 32 | (uint64_t)code[p + 3] << 48);
+            case 'k': {
+                uint32_t cnt = code[p], n32 = code[p + 1], nhi = code[p + 2];
+                k += wu_fmt(line + k, sizeof line - k, " [%u]", cnt);
+                p += 3;
+                for (uint32_t i = 0; i < cnt && k < sizeof line; i++) {
+                    uint64_t q = (uint64_t)code[p] | (uint64_t)code[p + 1] << 16;
+                    if (i >= n32 + nhi) {
+                        q |= (uint64_t)code[p + 2] << 32 | (uint64_t)code[p + 3] << 48;
+                        p += 2;
+                    } else if (i >= n32) {
+                        q <<= 32;
+                    }
+                    p += 2;
                     k += wu_fmt(line + k, sizeof line - k, " %llu", (unsigned long long)q);
                 }
                 break;
+            }
             case 't': {
                 uint32_t cnt = w;
                 p += 2;
@@ -353,7 +343,7 @@ const char *wm_check_code(const weft_module *m, const uint16_t *code, uint32_t s
     }
     for (i = start; i < end;) {
         uint16_t op = code[i];
-        const char *f = format_of(op), *kinds = index_kinds(op);
+        const char *f = wm_format_of(op), *kinds = index_kinds(op);
         uint32_t p = i + 1;
         /* a call's first slot operand is the base of the callee's frame,
          * which may start right past the caller's (so may a throw's
@@ -374,8 +364,12 @@ const char *wm_check_code(const weft_module *m, const uint16_t *code, uint32_t s
                     return "bad memory access operation";
                 p += 1;
                 break;
+            case 'i': case 'u':
+                /* any value: an immediate or a memory offset */
+                p += 1;
+                break;
             case 'h':
-                /* every u16 immediate is a shift count */
+                /* every 'h' operand is a shift count */
                 if (code[p] > 31)
                     return "shift count past 31";
                 p += 1;
@@ -415,9 +409,10 @@ const char *wm_check_code(const weft_module *m, const uint16_t *code, uint32_t s
                 break;
             }
             case 'k':
+                /* the counts were checked by wm_instr_length */
                 if ((uint32_t)code[p - 1] + code[p] > nslots)
                     return "constant slots outside the frame";
-                p += 1 + 4u * code[p];
+                p += consts_units(code + p);
                 break;
             }
         }

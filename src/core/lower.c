@@ -43,8 +43,6 @@ static const wl_opinfo opinfo[0x120] = {
 #define POOL_TAG 0xFFC0u    /* while lowering, slot 0xFFFF - i is constant slot i */
 #define NO_FIX UINT32_MAX
 
-void wm_remap_slots(uint16_t *code, uint32_t start, uint32_t end, uint32_t from,
-                    uint32_t by, uint32_t tag);
 
 typedef struct wl_val {
     uint8_t type;
@@ -2250,6 +2248,180 @@ static weft_status lower_body(wl_ctx *L)
     }
 }
 
+/* ---------------- compact forms ---------------- */
+
+/* The compact form of the instruction at c (a 16-bit immediate in place
+ * of its u32, which is its last operand), or 0 when it has none or the
+ * value does not fit. */
+static uint16_t compact_op(const uint16_t *c)
+{
+    uint32_t v;
+    switch (c[0]) {
+    case OPC_CONST32:
+        v = (uint32_t)c[2] | (uint32_t)c[3] << 16;
+        return (int32_t)v == (int16_t)v ? OPC_CONST16 : 0;
+    case OPC_I32_LOAD: return c[4] == 0 ? OPC_I32_LOAD_O16 : 0;
+    case OPC_I32_STORE: return c[4] == 0 ? OPC_I32_STORE_O16 : 0;
+    case OPC_I64_STORE: return c[4] == 0 ? OPC_I64_STORE_O16 : 0;
+    case OPC_I32_ADD_I: case OPC_I32_AND_I: case OPC_I32_OR_I: case OPC_I32_XOR_I:
+    case OPC_I32_SHL_I: case OPC_I32_SHR_U_I: case OPC_I64_ADD_I: case OPC_I64_OR_I:
+    case OPC_I64_SHR_U_I:
+        v = (uint32_t)c[3] | (uint32_t)c[4] << 16;
+        if ((int32_t)v != (int16_t)v)
+            return 0;
+        switch (c[0]) {
+        case OPC_I32_ADD_I: return OPC_I32_ADD_I16;
+        case OPC_I32_AND_I: return OPC_I32_AND_I16;
+        case OPC_I32_OR_I: return OPC_I32_OR_I16;
+        case OPC_I32_XOR_I: return OPC_I32_XOR_I16;
+        case OPC_I32_SHL_I: return OPC_I32_SHL_I16;
+        case OPC_I32_SHR_U_I: return OPC_I32_SHR_U_I16;
+        case OPC_I64_ADD_I: return OPC_I64_ADD_I16;
+        case OPC_I64_OR_I: return OPC_I64_OR_I16;
+        default: return OPC_I64_SHR_U_I16;
+        }
+    }
+    return 0;
+}
+
+/* The opcodes compact_op may rewrite. */
+static const uint8_t has_compact[OPC_COUNT_] = {
+    [OPC_CONST32] = 1, [OPC_I32_LOAD] = 1, [OPC_I32_STORE] = 1, [OPC_I64_STORE] = 1,
+    [OPC_I32_ADD_I] = 1, [OPC_I32_AND_I] = 1, [OPC_I32_OR_I] = 1, [OPC_I32_XOR_I] = 1,
+    [OPC_I32_SHL_I] = 1, [OPC_I32_SHR_U_I] = 1, [OPC_I64_ADD_I] = 1, [OPC_I64_OR_I] = 1,
+    [OPC_I64_SHR_U_I] = 1,
+};
+
+/* Where code position x of the function moves when the instructions at
+ * at[0..n) (ascending) lose one unit each. */
+static uint32_t moved(const uint32_t *at, uint32_t n, uint32_t x)
+{
+    uint32_t lo = 0, hi = n;   /* count the entries below x */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (at[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return x - lo;
+}
+
+/* Finishes the function's code [start, *end): rewrites it with compact
+ * forms where they fit and moves everything behind them up (branch
+ * displacements and the exception handlers and landing pads recorded
+ * since h0 and c0 follow), and, with perm, renumbers the slots for the
+ * constant slots: temporaries move up by npool, and slot 0xFFFF - i
+ * becomes temp_base + perm[i]. Runs once lowering is done, so no fusion
+ * sees a compact form. */
+static bool finish_code(wl_ctx *L, uint32_t start, uint32_t *end, uint32_t h0, uint32_t c0,
+                        const uint8_t *perm)
+{
+    uint16_t *c = *L->code;
+    uint32_t len = *end - start;
+    /* a compactable instruction has at least 4 units, a branch 3 */
+    uint32_t cap_at = len / 4 + 1, cap_br = len / 3 + 1;
+    uint32_t *at = WU_NEW_ARRAY(L->e, uint32_t, cap_at + cap_br);
+    if (!at)
+        return false;
+    uint32_t *br = at + cap_at, n = 0, nbr = 0, i;
+    /* the positions of the instructions to compact and of the branches */
+    for (i = start; i < *end;) {
+        const char *f = wm_format_of(c[i]);
+        bool rel = false;
+        if (has_compact[c[i]] && compact_op(c + i))
+            at[n++] = i;
+        uint32_t p = i + 1;
+        for (; *f; f++) {
+            switch (*f) {
+            case 's':
+                if (perm) {
+                    if (c[p] >= POOL_TAG)
+                        c[p] = (uint16_t)(L->temp_base + perm[0xFFFFu - c[p]]);
+                    else if (c[p] >= L->temp_base)
+                        c[p] = (uint16_t)(c[p] + L->npool);
+                }
+                p += 1;
+                break;
+            case 'w': p += 2; break;
+            case 'q': p += 4; break;
+            case 'r': rel = true; p += 2; break;
+            case 't': rel = true; p += 4 + 2 * ((uint32_t)c[p] | (uint32_t)c[p + 1] << 16); break;
+            case 'k': p += 3 + 2u * c[p + 1] + 2u * c[p + 2] +
+                           4u * ((uint32_t)c[p] - c[p + 1] - c[p + 2]); break;
+            default: p += 1; break;
+            }
+        }
+        if (rel)
+            br[nbr++] = i;
+        i = p;
+    }
+    if (!n) {
+        WU_FREE_ARRAY(L->e, at, cap_at + cap_br);
+        return true;
+    }
+    /* new positions never pass old ones: move the code between the
+     * instructions that change forward, then rewrite those */
+    uint32_t w = start, r = start, ia = 0, ib = 0;
+    while (ia < n || ib < nbr) {
+        uint32_t next = ib == nbr || (ia < n && at[ia] < br[ib]) ? at[ia] : br[ib];
+        memmove(c + w, c + r, (size_t)(next - r) * sizeof *c);
+        w += next - r;
+        r = next;
+        uint16_t op = 0;
+        if (ia < n && at[ia] == next) {
+            op = compact_op(c + r);
+            ia++;
+        }
+        if (ib < nbr && br[ib] == next)
+            ib++;
+        const char *f = wm_format_of(c[r]);
+        c[w++] = op ? op : c[r];
+        r++;
+        for (; *f; f++) {
+            uint32_t nrel = 0;
+            switch (*f) {
+            case 'w':
+                if (op && !f[1]) {
+                    c[w++] = c[r];   /* the compact immediate: its low half */
+                    r += 2;
+                    break;
+                }
+                c[w++] = c[r++];
+                c[w++] = c[r++];
+                break;
+            case 'q': for (int k = 0; k < 4; k++) c[w++] = c[r++]; break;
+            case 'r': nrel = 1; break;
+            case 't':
+                nrel = ((uint32_t)c[r] | (uint32_t)c[r + 1] << 16) + 1;
+                c[w++] = c[r++];
+                c[w++] = c[r++];
+                break;
+            default: c[w++] = c[r++]; break;   /* one unit ('k' is not in a body) */
+            }
+            for (uint32_t k = 0; k < nrel; k++, r += 2, w += 2) {
+                int32_t rel = (int32_t)((uint32_t)c[r] | (uint32_t)c[r + 1] << 16);
+                uint32_t to = moved(at, n, (uint32_t)((int64_t)r + rel));
+                uint32_t nr = (uint32_t)((int64_t)to - (int64_t)w);
+                c[w] = (uint16_t)nr;
+                c[w + 1] = (uint16_t)(nr >> 16);
+            }
+        }
+    }
+    memmove(c + w, c + r, (size_t)(*end - r) * sizeof *c);
+    w += *end - r;
+    weft_module *m = L->m;
+    for (i = h0; i < m->nhandlers; i++) {
+        m->handlers[i].start = moved(at, n, m->handlers[i].start);
+        m->handlers[i].end = moved(at, n, m->handlers[i].end);
+    }
+    for (i = c0; i < m->ncatches; i++)
+        m->catches[i].pad = moved(at, n, m->catches[i].pad);
+    *end = w;
+    WU_FREE_ARRAY(L->e, at, cap_at + cap_br);
+    return true;
+}
+
 weft_status wl_lower_function(weft_module *m, uint32_t funcidx,
                               const uint8_t *bytes, size_t body_start,
                               size_t body_end, const uint8_t *refs_declared,
@@ -2368,6 +2540,7 @@ weft_status wl_lower_function(weft_module *m, uint32_t funcidx,
     L->max_slot = L->temp_base;
 
     f->code_off = *code_len;
+    uint32_t h0 = m->nhandlers, c0 = m->ncatches;
     st = push_ctrl(L, C_FUNC, 0, NULL, ft->nresults, ft->results, WEFT_I32);
     if (!st)
         st = lower_body(L);
@@ -2377,12 +2550,31 @@ weft_status wl_lower_function(weft_module *m, uint32_t funcidx,
         st = wu_error(err, WEFT_NOMEM, body_start, "out of memory");
     if (st)
         goto done;
+    /* constant slots go right above the locals: temporaries move up, and
+     * a CONSTS prologue that fills them goes in front of the body. The
+     * values that fit in 32 bits come first (n32), then those whose low
+     * half is zero (nhi): CONSTS stores both in two units */
+    uint8_t perm[MAX_POOL], order[MAX_POOL];
+    uint32_t n32 = 0, nhi = 0, k = 0;
+    for (int kind = 0; kind < 3; kind++)
+        for (uint32_t i = 0; i < L->npool; i++) {
+            uint64_t v = L->pool[i];
+            int is = v >> 32 == 0 ? 0 : (uint32_t)v == 0 ? 1 : 2;
+            if (is != kind)
+                continue;
+            n32 += is == 0;
+            nhi += is == 1;
+            perm[i] = (uint8_t)k;
+            order[k++] = (uint8_t)i;
+        }
+    if (!finish_code(L, f->code_off, code_len, h0, c0, L->npool ? perm : NULL)) {
+        st = wu_error(err, WEFT_NOMEM, body_start, "out of memory");
+        goto done;
+    }
     if (L->npool) {
-        /* constant slots go right above the locals: temporaries move up,
-         * and a CONSTS prologue that fills them goes in front of the body */
         uint16_t *c = *code;
-        uint32_t body = *code_len - f->code_off, pro = 3 + 4 * L->npool;
-        wm_remap_slots(c, f->code_off, *code_len, L->temp_base, L->npool, POOL_TAG);
+        uint32_t body = *code_len - f->code_off;
+        uint32_t pro = 5 + 2 * n32 + 2 * nhi + 4 * (L->npool - n32 - nhi);
         if (!reserve(L, pro)) {
             st = wu_error(err, WEFT_NOMEM, body_start, "out of memory");
             goto done;
@@ -2393,10 +2585,25 @@ weft_status wl_lower_function(weft_module *m, uint32_t funcidx,
         *q++ = OPC_CONSTS;
         *q++ = L->temp_base;
         *q++ = (uint16_t)L->npool;
-        for (uint32_t i = 0; i < L->npool; i++)
-            for (int k = 0; k < 4; k++)
-                *q++ = (uint16_t)(L->pool[i] >> (16 * k));
+        *q++ = (uint16_t)n32;
+        *q++ = (uint16_t)nhi;
+        for (uint32_t i = 0; i < L->npool; i++) {
+            uint64_t v = L->pool[order[i]];
+            int first = i < n32 ? 0 : i < n32 + nhi ? 2 : 0, last = i < n32 + nhi ? first + 2 : 4;
+            for (int u = first; u < last; u++)
+                *q++ = (uint16_t)(v >> (16 * u));
+        }
         *code_len += pro;
+        /* the handlers and landing pads move with the body */
+        for (uint32_t i = h0; i < m->nhandlers; i++) {
+            m->handlers[i].start += pro;
+            m->handlers[i].end += pro;
+        }
+        for (uint32_t i = c0; i < m->ncatches; i++) {
+            m->catches[i].pad += pro;
+            if (m->catches[i].dst >= L->temp_base)   /* a temporary: moved up */
+                m->catches[i].dst = (uint16_t)(m->catches[i].dst + L->npool);
+        }
         L->max_slot += L->npool;
     }
     f->code_len = *code_len - f->code_off;

@@ -192,6 +192,9 @@ typedef struct wr_reader {
 /* The length in units of the instruction at code[at] (within len), or 0 if
  * it is not a whole instruction (disasm.c). */
 uint32_t wm_instr_length(const uint16_t *code, uint32_t at, uint32_t len);
+/* The operand format of an internal opcode (one letter per operand, see
+ * disasm.c), or NULL for a number that is none. */
+const char *wm_format_of(uint16_t op);
 /* wm_check_code's answer for an instruction the build left out. */
 extern const char wm_not_in_opset[];
 #ifdef WEFT_OPCODE_SET

@@ -23,6 +23,8 @@ typedef double VT_f64;
 #define JUMP(i) (ip = ip + (i) + REL(i))
 #define IMM_i32(i) U32(i)
 #define IMM_i64(i) ((uint64_t)(int64_t)(int32_t)U32(i))
+#define I16_i32(i) ((uint32_t)(int32_t)(int16_t)ip[i])
+#define I16_i64(i) ((uint64_t)(int64_t)(int16_t)ip[i])
 
 /* Fuel: one unit per call and per loop iteration (taken backward
  * branch). When none is left, or the store was interrupted, execution
@@ -534,10 +536,63 @@ do_tail_call:
         ip += 6;
         NEXT();
     }
+    CASE(CONST16) {
+        S(1).i32 = I16_i32(2);
+        ip += 3;
+        NEXT();
+    }
     CASE(CONSTS) {
+        wv_slot *d = &S(1);
+        uint32_t n32 = ip[3], nhi = ip[4], n64 = (uint32_t)ip[2] - n32 - nhi;
+        const uint16_t *v = ip + 5;
+        for (uint32_t i = 0; i < n32; i++, v += 2)
+            (d++)->i64 = (uint32_t)v[0] | (uint32_t)v[1] << 16;
+        for (uint32_t i = 0; i < nhi; i++, v += 2)
+            (d++)->i64 = (uint64_t)((uint32_t)v[0] | (uint32_t)v[1] << 16) << 32;
         /* values are little-endian unit groups, as the slots are */
-        memcpy(&S(1), ip + 3, (size_t)ip[2] * sizeof(wv_slot));
-        ip += 3 + 4u * ip[2];
+        memcpy(d, v, (size_t)n64 * sizeof(wv_slot));
+        ip = v + 4 * n64;
+        NEXT();
+    }
+#define BIN_I16(N, vi, expr)                                                  \
+    CASE(N) {                                                                 \
+        VT_##vi a = S(2).vi, b = I16_##vi(3);                                 \
+        S(1).vi = (VT_##vi)(expr);                                            \
+        ip += 4;                                                              \
+        NEXT();                                                               \
+    }
+    BIN_I16(I32_ADD_I16, i32, a + b)
+    BIN_I16(I32_AND_I16, i32, a & b)
+    BIN_I16(I32_OR_I16, i32, a | b)
+    BIN_I16(I32_XOR_I16, i32, a ^ b)
+    BIN_I16(I32_SHL_I16, i32, a << (b & 31))
+    BIN_I16(I32_SHR_U_I16, i32, a >> (b & 31))
+    BIN_I16(I64_ADD_I16, i64, a + b)
+    BIN_I16(I64_OR_I16, i64, a | b)
+    BIN_I16(I64_SHR_U_I16, i64, a >> (b & 63))
+#undef BIN_I16
+    CASE(I32_LOAD_O16) {
+        uint64_t ea = (uint64_t)S(2).i32 + ip[3];
+        if (WU_UNLIKELY(ea + 4 > msize))
+            TRAP(WEFT_TRAP_MEMORY_OOB);
+        memcpy(&S(1).i32, mbase + ea, 4);
+        ip += 4;
+        NEXT();
+    }
+    CASE(I32_STORE_O16) {
+        uint64_t ea = (uint64_t)S(1).i32 + ip[3];
+        if (WU_UNLIKELY(ea + 4 > msize))
+            TRAP(WEFT_TRAP_MEMORY_OOB);
+        memcpy(mbase + ea, &S(2).i32, 4);
+        ip += 4;
+        NEXT();
+    }
+    CASE(I64_STORE_O16) {
+        uint64_t ea = (uint64_t)S(1).i32 + ip[3];
+        if (WU_UNLIKELY(ea + 8 > msize))
+            TRAP(WEFT_TRAP_MEMORY_OOB);
+        memcpy(mbase + ea, &S(2).i64, 8);
+        ip += 4;
         NEXT();
     }
     CASE(SELECT) {
