@@ -44,7 +44,11 @@ for g in blinky uart-echo button-led blinky-rs; do
     wasm-ld-19 "${LDFLAGS[@]}" "$gen/$g.o" -o "$gen/$g.core.wasm"
   fi
   node tools/componentize.mjs "$gen/$g.core.wasm" examples/embedded/wit "$world" "$gen/$g.big.wasm"
-  "$weft" shrink-memory "$gen/$g.big.wasm" -o "$gen/$g.wasm" 2>/dev/null
+  # (its report of what it rewrote is kept for when it fails)
+  if ! log=$("$weft" shrink-memory "$gen/$g.big.wasm" -o "$gen/$g.wasm" 2>&1); then
+    echo "$log" >&2
+    exit 1
+  fi
   "$weft" compile "$gen/$g.wasm" -o "$gen/$g.cwasm"
   "$weft" compile "$gen/$g.wasm" -o "$gen/$g.c" --c-array fw_image
 done

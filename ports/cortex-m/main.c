@@ -67,11 +67,6 @@ static void put_hex(uint32_t v)
         board_uart_putc((uint8_t)digits[(v >> shift) & 0xFu]);
 }
 
-static weft_trap_kind bad_pin(weft_ccaller *caller, const char *what)
-{
-    return weft_ccaller_trap(caller, what);
-}
-
 /* embedded:platform/gpio: the LEDs. Logs each change with the LED
  * register read back. */
 static weft_trap_kind gpio_set(weft_ccaller *caller, void *user, const weft_cval *args,
@@ -82,7 +77,7 @@ static weft_trap_kind gpio_set(weft_ccaller *caller, void *user, const weft_cval
     uint32_t pin = (uint32_t)args[0].of.u;
     int led = board_led_index(pin);
     if (led < 0)
-        return bad_pin(caller, "embedded:platform/gpio: no LED on that pin (LEDs: 25, 24)");
+        return weft_ccaller_trap(caller, "embedded:platform/gpio: no LED on that pin (LEDs: 25, 24)");
     board_led_set(led, on);
     board_uart_puts("GPIO");
     board_uart_put_u32(pin);
@@ -130,25 +125,11 @@ static weft_trap_kind is_pressed(weft_ccaller *caller, void *user, const weft_cv
     (void)user, (void)nargs, (void)nresults;
     int b = board_button_index((uint32_t)args[0].of.u);
     if (b < 0)
-        return bad_pin(caller, "embedded:platform/button: no button on that pin (buttons: 15, 14)");
+        return weft_ccaller_trap(caller, "embedded:platform/button: no button on that pin (buttons: 15, 14)");
     results[0].kind = WEFT_C_BOOL;
     results[0].of.b = board_button_pressed(b) != 0;
     return WEFT_TRAP_NONE;
 }
-
-#ifdef FW_TRACE_HEAP
-static void trace(const char *stage)
-{
-    size_t arena, hw, peak;
-    fw_heap_stats(&arena, &hw, &peak);
-    board_uart_puts(stage);
-    board_uart_puts(": heap high-water ");
-    board_uart_put_u32((uint32_t)hw);
-    board_uart_puts("\r\n");
-}
-#else
-#define trace(stage) ((void)0)
-#endif
 
 static int fail(const char *what, const weft_error *err)
 {
@@ -225,15 +206,12 @@ int main(void)
         }
     }
 
-    trace("engine, store, linker");
     weft_component *comp;
     if (weft_component_from_image(engine, fw_image, fw_image_len, &comp, &err) != WEFT_OK)
         return fail("loading the image", &err);
-    trace("component");
     weft_component_instance *inst;
     if (weft_component_linker_instantiate(l, store, comp, &inst, &err) != WEFT_OK)
         return fail("instantiating", &err);
-    trace("instance");
     weft_cfunc *run = weft_component_instance_func(inst, "run");
     if (!run) {
         board_uart_puts("weft: the component exports no run function\r\n");

@@ -140,13 +140,6 @@ void *weft_platform_realloc(void *ud, void *ptr, size_t old_size, size_t new_siz
         return NULL;
     }
     size_t want = round_up(new_size);
-#ifdef FW_TRACE_ALLOC
-    board_uart_puts("alloc ");
-    board_uart_put_u32((uint32_t)(ptr ? old_size : 0));
-    board_uart_puts(" ");
-    board_uart_put_u32((uint32_t)new_size);
-    board_uart_puts("\r\n");
-#endif
     if (!ptr)
         return block_alloc(want);
     if (want <= old) {

@@ -830,10 +830,10 @@ do_throw: {
     }
 }
 
-    /* fused forms; lowering writes shift counts below 32, and masking them
-     * again keeps a crafted image from shifting by 32 or more */
+    /* fused forms; shift counts are below 32 (lowering masks them, the
+     * image loader refuses others) */
     CASE(I32_ADD_SHL) {
-        S(1).i32 = S(2).i32 + (S(3).i32 << (ip[4] & 31));
+        S(1).i32 = S(2).i32 + (S(3).i32 << ip[4]);
         ip += 5;
         NEXT();
     }
@@ -872,7 +872,7 @@ do_throw: {
     }
 #define LOAD_X(N, vo, ctype, size)                                            \
     CASE(N##_X) {                                                             \
-        uint64_t ea = (uint64_t)(uint32_t)(S(2).i32 + (S(3).i32 << (ip[4] & 31))) +   \
+        uint64_t ea = (uint64_t)(uint32_t)(S(2).i32 + (S(3).i32 << ip[4])) +   \
                       U32(5);                                                 \
         if (WU_UNLIKELY(ea + (size) > msize))                                 \
             TRAP(WEFT_TRAP_MEMORY_OOB);                                       \
