@@ -10,11 +10,15 @@ fail=0
 ok() { echo "ok   $1"; }
 bad() { echo "FAIL $1"; fail=1; }
 
-# run NAME INPUT -> transcript in $out, status in $status. -icount with
-# sleep=off lets virtual time jump over the delays.
+# The board, with -icount sleep=off letting virtual time jump over delays.
+qemu() { # ELF_NAME
+  timeout 60 qemu-system-arm -M mps2-an505 -nographic -semihosting \
+    -icount shift=0,sleep=off -kernel "$dir/$1.elf"
+}
+
+# run NAME INPUT -> transcript in $out, status in $status.
 run() {
-  out=$(timeout 60 qemu-system-arm -M mps2-an505 -nographic -semihosting \
-          -icount shift=0,sleep=off -kernel "$dir/$1.elf" < "$2" | tr -d '\r')
+  out=$(qemu "$1" < "$2" | tr -d '\r')
   status=${PIPESTATUS[0]}
 }
 
@@ -67,8 +71,7 @@ expect "button-led: stops after its budget" "weft: budget of 20 host calls used 
 tmp=$(mktemp -d)
 mkfifo "$tmp/in"
 exec 3<>"$tmp/in"
-timeout 60 qemu-system-arm -M mps2-an505 -nographic -semihosting \
-  -icount shift=0,sleep=off -kernel "$dir/uart-echo.elf" < "$tmp/in" > "$tmp/out" &
+qemu uart-echo < "$tmp/in" > "$tmp/out" &
 qemu=$!
 for _ in $(seq 300); do
   grep -q 'on mps2-an505' "$tmp/out" 2>/dev/null && break
